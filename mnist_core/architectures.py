@@ -1,0 +1,172 @@
+"""The model zoo: one builder per preset.
+
+Every model takes float32 (n, 28, 28, 1) in [0, 1] (ink = 1) and returns softmax (n, 10).
+Each preset records the settings its source used, which the Train page offers as defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+from keras import layers
+
+INPUT_SHAPE = (28, 28, 1)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    build: Callable[[], keras.Model]
+    defaults: dict = field(default_factory=dict)  # epochs, batch_size, lr, val_split, augment
+
+
+def _model(name: str, *body: layers.Layer) -> keras.Model:
+    return keras.Sequential([keras.Input(INPUT_SHAPE), *body], name=name)
+
+
+def build_seed000() -> keras.Model:
+    return _model(
+        "seed000",
+        layers.Conv2D(32, 5, padding="same", activation="relu"),
+        layers.Conv2D(32, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(0.25),
+        layers.Conv2D(64, 3, padding="same", activation="relu"),
+        layers.Conv2D(64, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2, strides=2),
+        layers.Dropout(0.1),
+        layers.Flatten(),
+        layers.Dense(256, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+def build_seed001() -> keras.Model:
+    return _model(
+        "seed001",
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+def build_seed002() -> keras.Model:
+    return _model(
+        "seed002",
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+def build_seed003() -> keras.Model:
+    return _model(
+        "seed003",
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+def build_seed004() -> keras.Model:
+    return _model(
+        "seed004",
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dense(32, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+def _conv_bn(filters: int, kernel: int, strides: int = 1, padding: str = "valid") -> list[layers.Layer]:
+    return [
+        layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False),
+        layers.BatchNormalization(),
+        layers.Activation("relu"),
+    ]
+
+
+def build_studio() -> keras.Model:
+    """Three conv blocks with batch norm; strided 5x5 convs learn their own pooling."""
+    return _model(
+        "studio",
+        *_conv_bn(32, 3),
+        *_conv_bn(32, 3),
+        *_conv_bn(32, 5, strides=2, padding="same"),
+        layers.Dropout(0.4),
+        *_conv_bn(64, 3),
+        *_conv_bn(64, 3),
+        *_conv_bn(64, 5, strides=2, padding="same"),
+        layers.Dropout(0.4),
+        *_conv_bn(128, 4),
+        layers.Flatten(),
+        layers.Dropout(0.4),
+        layers.Dense(10, activation="softmax"),
+    )
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "studio",
+            "The default: 7 conv layers with batch norm and dropout, trained with augmentation.",
+            build_studio,
+            {"epochs": 35, "batch_size": 128, "lr": 3e-3, "val_split": 0.05, "augment": True},
+        ),
+        Preset(
+            "seed000",
+            "Two 5x5 and two 3x3 conv pairs, max-pooling, dropout, Dense 256.",
+            build_seed000,
+            {"epochs": 10, "batch_size": 128, "lr": 1e-3, "val_split": 0.2, "augment": False},
+        ),
+        Preset(
+            "seed001",
+            "Conv 32 + Conv 64, max-pooling, dropout, Dense 128 (source: 98.86 %).",
+            build_seed001,
+            {"epochs": 12, "batch_size": 32, "lr": 1e-3, "val_split": 0.0, "augment": False},
+        ),
+        Preset(
+            "seed002",
+            "Three 3x3 convs with two max-poolings, Dense 128.",
+            build_seed002,
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.2, "augment": False},
+        ),
+        Preset(
+            "seed003",
+            "Two 3x3 convs with max-pooling, Dense 128.",
+            build_seed003,
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False},
+        ),
+        Preset(
+            "seed004",
+            "The smallest: one conv, max-pooling, Dense 32; 173,738 parameters (source: 98.16 %).",
+            build_seed004,
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False},
+        ),
+    ]
+}
+
+
+def build(preset: str) -> keras.Model:
+    if preset not in PRESETS:
+        raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    return PRESETS[preset].build()

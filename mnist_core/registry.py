@@ -1,0 +1,252 @@
+"""``models/``: one folder per version, a model card each, and one active model.
+
+A version is ``models/NAME/`` with ``model.keras`` (no optimizer state) and ``card.json``.
+Saves go to a hidden temp folder first and are renamed into place, so a crash never leaves
+a half-written version. A folder that cannot be read is listed as broken, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mnist_core.settings import models_dir
+
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+MODEL_FILE = "model.keras"
+CARD_FILE = "card.json"
+ACTIVE_FILE = "ACTIVE"
+
+
+class RegistryError(Exception):
+    """A registry operation a person asked for cannot be done; the message says why."""
+
+
+class NoModelError(RegistryError):
+    pass
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    card: dict
+    broken: str | None = None  # why the version cannot be used
+    active: bool = False
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return (self.card.get("test") or {}).get("accuracy")
+
+    @property
+    def preset(self) -> str:
+        return self.card.get("preset", "?")
+
+    @property
+    def created(self) -> str:
+        return self.card.get("created", "")
+
+    def label(self) -> str:
+        """``name · preset · 99.71 %`` for pickers."""
+        acc = f"{self.test_accuracy:.2%}" if self.test_accuracy is not None else "not evaluated"
+        return f"{self.name} · {self.preset} · {acc}"
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "active": self.active,
+            "test_accuracy": self.test_accuracy,
+            "broken": self.broken,
+        }
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise RegistryError(
+            f"{name!r} is not a valid model name: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit."
+        )
+    return name
+
+
+def suggest_name(preset: str, when: datetime | None = None) -> str:
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return f"{preset}-{stamp}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- atomic writes
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _inspect(folder: Path) -> ModelInfo:
+    card: dict = {}
+    broken = None
+    card_path, model_path = folder / CARD_FILE, folder / MODEL_FILE
+    try:
+        card = json.loads(card_path.read_text())
+        if not isinstance(card, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        broken = "card.json is missing"
+    except (OSError, ValueError) as exc:
+        broken = f"card.json is unreadable ({exc})"
+        card = {}
+    if not model_path.exists():
+        broken = "model.keras is missing"
+    elif not zipfile.is_zipfile(model_path):
+        broken = "model.keras is not a valid Keras archive"
+    return ModelInfo(name=folder.name, path=folder, card=card, broken=broken)
+
+
+def list_models(root: Path | None = None) -> list[ModelInfo]:
+    """Every version, newest first; broken ones included with their reason."""
+    root = root or models_dir()
+    if not root.is_dir():
+        return []
+    infos = [_inspect(p) for p in root.iterdir() if p.is_dir() and NAME_RE.fullmatch(p.name)]
+    infos.sort(key=lambda i: (i.created, i.path.stat().st_mtime), reverse=True)
+    active = _read_pointer(root)
+    for info in infos:
+        info.active = info.name == active
+    return infos
+
+
+def get(name: str, root: Path | None = None) -> ModelInfo:
+    folder = (root or models_dir()) / check_name(name)
+    if not folder.is_dir():
+        raise RegistryError(f"There is no model named {name!r}.")
+    info = _inspect(folder)
+    info.active = info.name == _read_pointer(root or models_dir())
+    return info
+
+
+def _read_pointer(root: Path) -> str | None:
+    try:
+        name = (root / ACTIVE_FILE).read_text().strip()
+    except OSError:
+        return None
+    return name if NAME_RE.fullmatch(name) else None
+
+
+def active(root: Path | None = None) -> tuple[ModelInfo, str | None]:
+    """The active model and a warning when the pointer had to be ignored."""
+    root = root or models_dir()
+    models = list_models(root)
+    good = [m for m in models if not m.broken]
+    pointer = _read_pointer(root)
+    for m in good:
+        if m.name == pointer:
+            return m, None
+    if not good:
+        raise NoModelError("No model is registered yet. Train one on the Train page, or run: python -m mnist_core train --preset studio")
+    newest = good[0]
+    if pointer is None:
+        return newest, None
+    why = "is missing" if all(m.name != pointer for m in models) else "is broken"
+    return newest, f"The active model {pointer!r} {why}; using the newest good model, {newest.name!r}, instead."
+
+
+def set_active(name: str, root: Path | None = None) -> None:
+    root = root or models_dir()
+    info = get(name, root)
+    if info.broken:
+        raise RegistryError(f"Model {name!r} cannot be made active: {info.broken}.")
+    write_text_atomic(root / ACTIVE_FILE, name + "\n")
+
+
+def load_model(name: str | None = None, root: Path | None = None):
+    """Load a version (the active one when ``name`` is None) with Keras' safe mode on."""
+    import keras
+
+    info = get(name, root) if name else active(root)[0]
+    if info.broken:
+        raise RegistryError(f"Model {info.name!r} cannot be loaded: {info.broken}.")
+    try:
+        return keras.saving.load_model(info.path / MODEL_FILE, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises many kinds for a damaged archive
+        raise RegistryError(f"Model {info.name!r} cannot be loaded: {exc}") from exc
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save(name: str, model, card: dict, root: Path | None = None, extra_files: dict[str, bytes] | None = None) -> ModelInfo:
+    """Register a new version atomically: temp folder, then one rename."""
+    import keras
+
+    root = root or models_dir()
+    check_name(name)
+    final = root / name
+    if final.exists():
+        raise RegistryError(f"A model named {name!r} already exists; choose another name.")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".saving-{name}-"))
+    try:
+        tmp.chmod(0o755)
+        bare = keras.models.clone_model(model)  # without the optimizer's state
+        bare.set_weights(model.get_weights())
+        bare.save(tmp / MODEL_FILE)
+        write_json_atomic(tmp / CARD_FILE, {"name": name, **card})
+        for fname, blob in (extra_files or {}).items():
+            (tmp / fname).write_bytes(blob)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return get(name, root)
+
+
+def update_card(name: str, changes: dict, root: Path | None = None) -> dict:
+    info = get(name, root)
+    card = {**info.card, **changes}
+    write_json_atomic(info.path / CARD_FILE, card)
+    return card
+
+
+def clean_stale_temp(root: Path | None = None) -> None:
+    """Remove temp folders left by a save that was killed."""
+    root = root or models_dir()
+    if root.is_dir():
+        for p in root.glob(".saving-*"):
+            shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,348 @@
+"""Fit a preset with progress events and cancellation.
+
+``train(config, on_event, should_stop)`` runs ``model.fit`` on a tf.data pipeline and emits:
+``start`` (total steps), ``batch`` (every half second: running loss, accuracy, samples/s),
+``epoch`` (train and validation metrics) and ``end``. It stops within one batch when
+``should_stop()`` turns true.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mnist_core import architectures
+
+Event = dict
+OnEvent = Callable[[Event], None]
+
+LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
+STRATEGIES = ("default", "mirrored")
+# The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
+AUG_ROTATION_DEG = 15.0
+AUG_SCALE = 0.12
+AUG_SHIFT_PX = 2.5
+AUG_STROKE_P = 0.2  # each of: thicken (3x3 grey dilation), thin (2x2 grey erosion)
+
+
+class ConfigError(ValueError):
+    """A training setting a person chose is out of range. ``field`` names it."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "studio"
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float = 1e-3
+    augment: bool = False
+    val_split: float = 0.1
+    seed: int = 0
+    limit: int | None = None  # train on the first N training images (quick experiments)
+    name: str | None = None  # the registered model's name; suggested when empty
+    strategy: str = "default"
+    include_samples: bool = False  # reserved: the user's own samples, oversampled
+    init_from: str | None = None  # reserved: fine-tune from a registered model's weights
+
+    @classmethod
+    def for_preset(cls, preset: str, **overrides) -> TrainConfig:
+        """The preset's own defaults, with any setting overridden."""
+        if preset not in architectures.PRESETS:
+            raise ConfigError("preset", f"Unknown preset {preset!r}; choose one of {', '.join(architectures.PRESETS)}.")
+        values = {**architectures.PRESETS[preset].defaults, **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(preset=preset, **values)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def errors(self) -> dict[str, str]:
+        """Every bad setting, as {field: one clear sentence}."""
+        found: dict[str, str] = {}
+        if self.preset not in architectures.PRESETS:
+            found["preset"] = f"Unknown preset {self.preset!r}; choose one of {', '.join(architectures.PRESETS)}."
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            integral = name in ("epochs", "batch_size")
+            if isinstance(value, bool) or not isinstance(value, int | float) or (integral and int(value) != value):
+                found[name] = f"{name.replace('_', ' ').capitalize()} must be a {'whole ' if integral else ''}number."
+            elif not low <= value <= high:
+                found[name] = f"{name.replace('_', ' ').capitalize()} must be between {low:g} and {high:g}, not {value:g}."
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 100):
+            found["limit"] = "The training-set size must be at least 100 images (or empty for all of them)."
+        if self.strategy not in STRATEGIES:
+            found["strategy"] = f"Strategy must be one of {', '.join(STRATEGIES)}."
+        if not isinstance(self.seed, int) or self.seed < 0:
+            found["seed"] = "The seed must be a whole number, 0 or more."
+        return found
+
+    def validate(self) -> None:
+        for name, message in self.errors().items():
+            raise ConfigError(name, message)
+
+
+@dataclass
+class TrainResult:
+    model: keras.Model
+    history: dict[str, list[float]]
+    stopped: bool
+    seconds: float
+    epoch_seconds: list[float] = field(default_factory=list)
+    train_samples: int = 0
+
+
+# ---------------------------------------------------------------- data pipeline
+
+
+def _affine_transforms(n: tf.Tensor) -> tf.Tensor:
+    """Random rotation, zoom and shift about the centre, as output->input projective rows."""
+    angle = tf.random.uniform([n], -1.0, 1.0) * (AUG_ROTATION_DEG * math.pi / 180)
+    scale = tf.random.uniform([n], 1.0 - AUG_SCALE, 1.0 + AUG_SCALE)
+    shift = tf.random.uniform([n, 2], -AUG_SHIFT_PX, AUG_SHIFT_PX)
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    c = 13.5
+    tx, ty = c + shift[:, 0], c + shift[:, 1]
+    a0, a1, b0, b1 = cos, sin, -sin, cos
+    a2 = c - a0 * tx - a1 * ty
+    b2 = c - b0 * tx - b1 * ty
+    zeros = tf.zeros_like(a0)
+    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+
+
+def augment_batch(x: tf.Tensor) -> tf.Tensor:
+    """Pose (rotation, zoom, shift) and stroke thickness, per image, in one pass per batch."""
+    n = tf.shape(x)[0]
+    x = tf.raw_ops.ImageProjectiveTransformV3(
+        images=x,
+        transforms=_affine_transforms(n),
+        output_shape=tf.constant([28, 28]),
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
+    )
+    thick = tf.nn.max_pool2d(x, 3, 1, "SAME")
+    thin = -tf.nn.max_pool2d(-tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, 1, "VALID")
+    pick = tf.random.uniform([n, 1, 1, 1])
+    x = tf.where(pick < AUG_STROKE_P, thick, tf.where(pick < 2 * AUG_STROKE_P, thin, x))
+    return x
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (n, 28, 28) -> float32 (n, 28, 28, 1) in [0, 1]."""
+    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
+
+
+def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, augment: bool, seed: int) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size).map(lambda a, b: (tf.cast(a, tf.float32)[..., None] / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        ds = ds.map(lambda a, b: (augment_batch(a), b), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def split_train_val(x: np.ndarray, y: np.ndarray, val_split: float, seed: int):
+    """A seeded split of the training set; the test set is never touched here."""
+    if val_split <= 0:
+        return (x, y), None
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_val = max(1, round(len(x) * val_split))
+    val, train = order[:n_val], order[n_val:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+# ---------------------------------------------------------------- fit
+
+
+class _ProgressCallback(keras.callbacks.Callback):
+    def __init__(self, on_event: OnEvent, should_stop: Callable[[], bool], steps_per_epoch: int, batch_size: int):
+        super().__init__()
+        self.on_event, self.should_stop = on_event, should_stop
+        self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
+        self.epoch = 0
+        self.stopped = False
+        self.epoch_seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.epoch_start = self.last_time = time.perf_counter()
+        self.last_step = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.should_stop():
+            self.stopped = True
+            self.model.stop_training = True
+        now = time.perf_counter()
+        if now - self.last_time >= 0.5 or batch + 1 == self.steps_per_epoch:
+            logs = logs or {}
+            rate = (batch + 1 - self.last_step) * self.batch_size / max(now - self.last_time, 1e-9)
+            self.on_event(
+                {
+                    "type": "batch",
+                    "epoch": self.epoch + 1,
+                    "step": batch + 1,
+                    "global_step": self.epoch * self.steps_per_epoch + batch + 1,
+                    "loss": float(logs.get("loss", float("nan"))),
+                    "accuracy": float(logs.get("accuracy", float("nan"))),
+                    "samples_per_sec": rate,
+                }
+            )
+            self.last_time, self.last_step = now, batch + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.epoch_start
+        self.epoch_seconds.append(seconds)
+        event = {"type": "epoch", "epoch": epoch + 1, "seconds": seconds}
+        event.update({k: float(v) for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")})
+        self.on_event(event)
+
+
+def compile_model(model: keras.Model, config: TrainConfig, total_steps: int) -> None:
+    """Adam with a short warm-up and cosine decay: the same recipe for every preset."""
+    warmup = min(max(total_steps // 20, 1), 1000)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.lr / 10,
+        decay_steps=max(total_steps - warmup, 1),
+        warmup_target=config.lr,
+        warmup_steps=warmup,
+        alpha=0.01,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def train(
+    config: TrainConfig,
+    data: tuple[np.ndarray, np.ndarray],
+    on_event: OnEvent = lambda e: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TrainResult:
+    """Fit ``config.preset`` on ``data`` (uint8 training images and labels). Never sees the test set."""
+    config.validate()
+    keras.utils.set_random_seed(config.seed)
+    x, y = data
+    if config.limit:
+        x, y = x[: config.limit], y[: config.limit]
+    (x_train, y_train), val = split_train_val(x, y, config.val_split, config.seed)
+    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+
+    strategy = tf.distribute.MirroredStrategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
+    with strategy.scope():
+        model = architectures.build(config.preset)
+        if config.init_from:
+            from mnist_core import registry
+
+            model.set_weights(registry.load_model(config.init_from).get_weights())
+        compile_model(model, config, total_steps)
+
+    train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
+    val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
+    progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size)
+    on_event(
+        {
+            "type": "start",
+            "total_steps": total_steps,
+            "steps_per_epoch": steps_per_epoch,
+            "epochs": config.epochs,
+            "train_samples": len(x_train),
+            "val_samples": 0 if val is None else len(val[0]),
+        }
+    )
+    started = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[progress], verbose=0)
+    seconds = time.perf_counter() - started
+    on_event({"type": "end", "stopped": progress.stopped, "seconds": seconds})
+    return TrainResult(
+        model=model,
+        history={k: [float(v) for v in values] for k, values in history.history.items()},
+        stopped=progress.stopped,
+        seconds=seconds,
+        epoch_seconds=progress.epoch_seconds,
+        train_samples=len(x_train),
+    )
+
+
+# ---------------------------------------------------------------- train, evaluate, register
+
+
+def reproduce_command(config: TrainConfig, name: str) -> str:
+    parts = [
+        "python -m mnist_core train",
+        f"--preset {config.preset}",
+        f"--epochs {config.epochs}",
+        f"--batch-size {config.batch_size}",
+        f"--lr {config.lr:g}",
+    ]
+    parts += ["--augment"] if config.augment else []
+    parts += [f"--val-split {config.val_split:g}", f"--seed {config.seed}"]
+    parts += [f"--limit {config.limit}"] if config.limit else []
+    parts += [f"--strategy {config.strategy}"] if config.strategy != "default" else []
+    parts += [f"--init-from {config.init_from}"] if config.init_from else []
+    return " ".join([*parts, f"--name {name}"])
+
+
+def versions() -> dict[str, str]:
+    import platform
+
+    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+
+
+def train_and_register(
+    config: TrainConfig,
+    dataset,
+    on_event: OnEvent = lambda e: None,
+    should_stop: Callable[[], bool] = lambda: False,
+    before_save: Callable[[], None] = lambda: None,
+):
+    """Train, evaluate on the test split, write the card and register atomically.
+
+    Returns the registered ``ModelInfo``, or None when the run was cancelled (nothing saved).
+    """
+    from mnist_core import evaluation, registry
+
+    name = registry.check_name(config.name or registry.suggest_name(config.preset))
+    if (registry.models_dir() / name).exists():
+        raise ConfigError("name", f"A model named {name!r} already exists; choose another name.")
+    result = train(config, (dataset.x_train, dataset.y_train), on_event, should_stop)
+    if result.stopped:
+        return None
+    on_event({"type": "evaluating"})
+    probs = evaluation.predict_in_batches(result.model, dataset.x_test)
+    ev = evaluation.Evaluation(probs.astype(np.float16).astype(np.float32), dataset.y_test)
+    card = {
+        "preset": config.preset,
+        "description": architectures.PRESETS[config.preset].description,
+        "created": registry.now_iso(),
+        "config": {**config.to_dict(), "name": name},
+        "parameters": int(result.model.count_params()),
+        "data": {"source": dataset.source, "fingerprint": dataset.fingerprint, "note": dataset.note, "train_samples": result.train_samples},
+        "versions": versions(),
+        "reproduce": reproduce_command(config, name),
+        "history": result.history,
+        "training_seconds": round(result.seconds, 1),
+        "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
+        "test": ev.summary(),
+    }
+    buf = __import__("io").BytesIO()
+    np.savez_compressed(buf, probs=probs.astype(np.float16))
+    before_save()
+    on_event({"type": "saving", "name": name})
+    info = registry.save(name, result.model, card, extra_files={evaluation.cache_file(Path("."), dataset.fingerprint).name: buf.getvalue()})
+    on_event({"type": "registered", "name": name, "test_accuracy": ev.accuracy})
+    return info
