@@ -38,6 +38,11 @@ def predictor():
     return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
 
 
+def predictor_for(info: registry.ModelInfo):
+    """The shared cached Predictor of a given model (one picked on a page rather than in the sidebar)."""
+    return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
+
+
 def no_model_message() -> None:
     st.info("No model is registered yet. Train one on the **Train** page, or run `python -m mnist_core train --preset studio`.")
 
