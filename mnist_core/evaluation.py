@@ -16,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 Progress = Callable[[int, int], None]
+Cell = tuple[int, int]  # (true digit, predicted digit): one cell of the confusion matrix
+Filter = tuple[int | None, int | None]  # (true, predicted) for the error gallery; None means any
+PER_PAGE = 24
 
 
 @dataclass
@@ -76,6 +79,57 @@ class Evaluation:
         }
 
 
+# ---------------------------------------------------------------- gallery selection
+
+
+def filter_for_cell(cell: Cell) -> Filter:
+    """The gallery filter for a clicked confusion cell.
+
+    An off-diagonal cell selects exactly its errors; a diagonal cell holds only correct answers,
+    so it selects every error on that true digit instead.
+    """
+    true, pred = int(cell[0]), int(cell[1])
+    return (true, None) if true == pred else (true, pred)
+
+
+def follow_click(clicked: Cell | None, previous: Cell | None, current: Filter) -> Filter:
+    """The gallery filter after a rerun of the page.
+
+    A new click on a cell replaces the filter, clearing the click clears it, and otherwise the
+    filter (perhaps changed by hand since the last click) stays as it is.
+    """
+    if clicked == previous:
+        return current
+    return (None, None) if clicked is None else filter_for_cell(clicked)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a gallery: the indices to show and where they sit in the whole list."""
+
+    indices: np.ndarray
+    number: int  # 1-based, clamped to the pages there are
+    pages: int
+    total: int
+    per_page: int = PER_PAGE
+
+    def describe(self) -> str:
+        """``25-48 of 120`` (or ``none``) for the gallery's header."""
+        if not self.total:
+            return "none"
+        first = (self.number - 1) * self.per_page + 1
+        return f"{first}-{first + len(self.indices) - 1} of {self.total}"
+
+
+def paginate(indices: np.ndarray, number: int, per_page: int = PER_PAGE) -> Page:
+    """Page ``number`` (1-based; clamped) of ``indices``."""
+    total = len(indices)
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, int(number)), pages)
+    start = (number - 1) * per_page
+    return Page(np.asarray(indices[start : start + per_page]), number, pages, total, per_page)
+
+
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int = 10) -> np.ndarray:
     return np.bincount(np.asarray(y_true) * n + np.asarray(y_pred), minlength=n * n).reshape(n, n)
 
@@ -117,6 +171,21 @@ class Comparison:
     @cached_property
     def disagreements(self) -> np.ndarray:
         return np.flatnonzero(self.a.y_pred != self.b.y_pred)
+
+    KINDS = ("all", "fixed", "introduced", "both wrong")
+
+    def select(self, kind: str = "all") -> np.ndarray:
+        """Disagreements of one kind, by index: ``fixed``, ``introduced``, ``both wrong`` (differently) or ``all``."""
+        if kind == "fixed":
+            return self.fixed
+        if kind == "introduced":
+            return self.introduced
+        if kind == "both wrong":
+            d = self.disagreements
+            return d[(self.a.y_pred[d] != self.a.y_true[d]) & (self.b.y_pred[d] != self.b.y_true[d])]
+        if kind == "all":
+            return self.disagreements
+        raise ValueError(f"unknown kind of disagreement {kind!r}; use one of {', '.join(self.KINDS)}")
 
     def per_class_delta(self) -> list[dict]:
         ra, rb = self.a.report(), self.b.report()
