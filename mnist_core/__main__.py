@@ -32,9 +32,14 @@ def cmd_data(args) -> int:
 
 
 def cmd_train(args) -> int:
+    if args.run_dir:  # a child process started by the Train page: jobs reads the config and reports its state
+        from mnist_core import jobs
+
+        return jobs.run_child(Path(args.run_dir), args.data)
+
     from tqdm import tqdm
 
-    from mnist_core import data, jobs, training
+    from mnist_core import data, training
 
     if args.config:
         config = training.TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
@@ -47,9 +52,6 @@ def cmd_train(args) -> int:
         config = training.TrainConfig.for_preset(args.preset, **overrides)
     config.validate()
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
-    if args.run_dir:  # a child process started by the Train page
-        return jobs.run_child(Path(args.run_dir), config, dataset)
-
     bar = tqdm(total=1, unit="step", dynamic_ncols=True, file=sys.stderr)
 
     def on_event(event: dict) -> None:
