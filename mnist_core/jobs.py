@@ -1,1 +1,620 @@
-"""Training runs in a child process; their state on disk. (Filled in by the Train-page work.)"""
+"""Training runs in a child process; their state on disk.
+
+A run is a folder ``models/.runs/RUN_ID/`` holding ``config.json`` (the TrainConfig),
+``status.json`` (state, pid, times, model name, reason), ``progress.jsonl`` (the training
+events, one JSON object a line), ``log.txt`` (the child's stdout and stderr) and, when a
+person asked to stop it, ``cancel``. The page only reads these files, so a run survives
+reloads, other tabs and a restart of the app.
+
+One run at a time: ``start`` queues the run; a supervisor thread (one per process, started
+on first use) launches the first queued run when none is running, escalates a cancel to
+SIGTERM then SIGKILL when the child does not stop by itself, and marks a run whose process
+is gone as interrupted. Every change of state happens under an exclusive ``flock`` on
+``models/.runs/.lock``, so two tabs, or two app processes, never start two runs.
+
+No orphans: the child asks the kernel (Linux ``PR_SET_PDEATHSIG``) for SIGKILL when the
+thread that started it dies. That thread is the supervisor, which lives as long as the app
+process; a child started from a Streamlit script thread would die at the end of the rerun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from mnist_core import registry
+from mnist_core.settings import PROJECT_ROOT, runs_dir
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
+TERMINAL = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
+RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
+CONFIG, STATUS, PROGRESS, LOG, CANCEL = "config.json", "status.json", "progress.jsonl", "log.txt", "cancel"
+QUEUE_FILE, LOCK_FILE = "queue.json", ".lock"
+POLL_SECONDS = 0.5  # the supervisor's beat
+TERM_AFTER, KILL_AFTER = 5.0, 15.0  # seconds after a cancel request: SIGTERM, then SIGKILL
+PARENT_ENV = "MNIST_STUDIO_JOB_PARENT"
+TRAIN_IMAGES = 60_000
+EXIT_FAILED, EXIT_CANCELLED = 1, 3
+
+
+class JobError(Exception):
+    """A run operation a person asked for cannot be done; the message says why."""
+
+
+# ---------------------------------------------------------------- runs on disk
+
+
+@dataclass
+class Run:
+    id: str
+    path: Path
+    status: dict
+    config: dict
+
+    @property
+    def state(self) -> str:
+        return self.status.get("state", INTERRUPTED)
+
+    @property
+    def name(self) -> str:
+        return self.config.get("name") or ""
+
+    @property
+    def reason(self) -> str:
+        return self.status.get("reason") or ""
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.status.get("test_accuracy")
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from launch to end (or to now, while it runs)."""
+        started = self.status.get("started")
+        if not started:
+            return None
+        return (self.status.get("ended") or time.time()) - started
+
+    @property
+    def cancel_requested(self) -> bool:
+        return (self.path / CANCEL).exists()
+
+    def log_tail(self, lines: int = 12) -> str:
+        """The last lines of the child's output: the traceback when it failed."""
+        try:
+            text = (self.path / LOG).read_bytes()[-20_000:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _read_json(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def _runs(runs: Path | None) -> Path:
+    return runs if runs is not None else runs_dir()
+
+
+def get_run(run_id: str, runs: Path | None = None) -> Run:
+    if not isinstance(run_id, str) or not RUN_ID_RE.fullmatch(run_id):
+        raise JobError(f"{run_id!r} is not a run id.")
+    folder = _runs(runs) / run_id
+    if not folder.is_dir():
+        raise JobError(f"There is no run {run_id!r}.")
+    status = _read_json(folder / STATUS, {})
+    if not isinstance(status, dict) or "state" not in status:
+        status = {"state": INTERRUPTED, "reason": "Its status file is missing or unreadable."}
+    return Run(run_id, folder, status, _read_json(folder / CONFIG, {}))
+
+
+def list_runs(runs: Path | None = None) -> list[Run]:
+    """Every run, newest first."""
+    root = _runs(runs)
+    if not root.is_dir():
+        return []
+    ids = sorted((p.name for p in root.iterdir() if RUN_ID_RE.fullmatch(p.name) and p.is_dir()), reverse=True)
+    return [get_run(i, root) for i in ids]
+
+
+def current(runs: Path | None = None) -> Run | None:
+    """The run that is going, if any."""
+    return next((r for r in list_runs(runs) if r.state == RUNNING), None)
+
+
+def queue(runs: Path | None = None) -> list[Run]:
+    """The queued runs, in the order they will start."""
+    root = _runs(runs)
+    return [get_run(i, root) for i in _read_json(root / QUEUE_FILE, []) if (root / i).is_dir()]
+
+
+@contextlib.contextmanager
+def _locked(runs: Path) -> Iterator[None]:
+    """Exclusive across threads and processes (flock is per open file description)."""
+    runs.mkdir(parents=True, exist_ok=True)
+    with open(runs / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _update_status(folder: Path, **changes) -> dict:
+    """Read-modify-write status.json; the caller holds the lock."""
+    status = {**_read_json(folder / STATUS, {}), **changes}
+    registry.write_json_atomic(folder / STATUS, status)
+    return status
+
+
+# ---------------------------------------------------------------- the form's checks
+
+
+def config_errors(config, runs: Path | None = None) -> dict[str, str]:
+    """Every bad setting as {field: one sentence}: the TrainConfig's own checks, plus the name."""
+    errors = config.errors()
+    if config.limit is not None and isinstance(config.limit, int) and config.limit > TRAIN_IMAGES:
+        errors["limit"] = f"The training set has {TRAIN_IMAGES:,} images; choose at most that many (or all of them)."
+    name = (config.name or "").strip()
+    if not name:
+        errors["name"] = "Give the new model a name."
+    else:
+        try:
+            registry.check_name(name)
+        except registry.RegistryError:
+            errors["name"] = "Use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit."
+        else:
+            if (registry.models_dir() / name).exists():
+                errors["name"] = f"A model named {name!r} already exists; choose another name."
+            elif any(r.name == name for r in list_runs(runs) if r.state in (QUEUED, RUNNING)):
+                errors["name"] = f"A queued or running run will already register {name!r}; choose another name."
+    return errors
+
+
+@lru_cache(maxsize=16)
+def parameter_count(preset: str) -> int:
+    from mnist_core import architectures
+
+    return int(architectures.build(preset).count_params())
+
+
+# ---------------------------------------------------------------- start, cancel, queue
+
+
+def start(config, runs: Path | None = None) -> Run:
+    """Queue a run; it starts at once when no other run is going. Raises ConfigError for a bad setting."""
+    from mnist_core.training import ConfigError
+
+    root = _runs(runs)
+    for field_name, message in config_errors(config, root).items():
+        raise ConfigError(field_name, message)
+    with _locked(root):
+        run_id = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        folder = root / run_id
+        folder.mkdir()
+        registry.write_json_atomic(folder / CONFIG, config.to_dict())
+        registry.write_json_atomic(folder / STATUS, {"state": QUEUED, "created": time.time()})
+        registry.write_json_atomic(root / QUEUE_FILE, [*_read_json(root / QUEUE_FILE, []), run_id])
+    tick(root)
+    return get_run(run_id, root)
+
+
+def cancel(run_id: str, runs: Path | None = None) -> Run:
+    """Stop a running run (within a batch; forced after a few seconds) or take a queued one off the queue."""
+    root = _runs(runs)
+    with _locked(root):
+        run = get_run(run_id, root)
+        if run.state == QUEUED:
+            _update_status(run.path, state=CANCELLED, ended=time.time(), reason="Removed from the queue before it started.")
+            registry.write_json_atomic(root / QUEUE_FILE, [i for i in _read_json(root / QUEUE_FILE, []) if i != run_id])
+        elif run.state == RUNNING and not run.cancel_requested:
+            registry.write_text_atomic(run.path / CANCEL, f"{time.time()}\n")
+    _wake.set()
+    return get_run(run_id, root)
+
+
+def move(run_id: str, offset: int, runs: Path | None = None) -> None:
+    """Move a queued run earlier (offset < 0) or later in the queue."""
+    root = _runs(runs)
+    with _locked(root):
+        order = list(_read_json(root / QUEUE_FILE, []))
+        if run_id not in order:
+            raise JobError("That run is no longer queued.")
+        i = order.index(run_id)
+        j = max(0, min(len(order) - 1, i + offset))
+        order.insert(j, order.pop(i))
+        registry.write_json_atomic(root / QUEUE_FILE, order)
+
+
+def wait(run_id: str, timeout: float, runs: Path | None = None) -> Run:
+    """Block until the run has ended (or the timeout passes); returns its last state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = get_run(run_id, runs)
+        if run.state in TERMINAL or time.monotonic() > deadline:
+            return run
+        time.sleep(0.2)
+
+
+def refresh(runs: Path | None = None) -> list[Run]:
+    """What the page calls on every poll: bring states up to date, then every run, newest first."""
+    tick(runs)
+    return list_runs(runs)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def _proc_start_time(pid: int) -> int | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = stat[stat.rfind(")") + 2 :].split()
+    return None if rest[0] in ("Z", "X") else int(rest[19])
+
+
+def _alive(pid: int | None, started: int | None) -> bool:
+    """True when ``pid`` still is the process we started (a reused pid has another start time)."""
+    if not pid:
+        return False
+    if Path("/proc/self/stat").exists():
+        return started is not None and _proc_start_time(pid) == started
+    try:  # no /proc: the best we can do
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+_lock = threading.Lock()
+_wake = threading.Event()
+_roots: set[Path] = set()
+_children: dict[int, subprocess.Popen] = {}
+_exit_codes: dict[int, int] = {}
+_supervisor: threading.Thread | None = None
+
+
+def tick(runs: Path | None = None) -> None:
+    """Make sure this process supervises ``runs``, and bring its states up to date now."""
+    global _supervisor
+    root = _runs(runs).resolve()
+    with _lock:
+        _roots.add(root)
+        if _supervisor is None or not _supervisor.is_alive():
+            _supervisor = threading.Thread(target=_supervise, name="mnist-jobs-supervisor", daemon=True)
+            _supervisor.start()
+    _tick(root, spawn=threading.current_thread() is _supervisor)
+    _wake.set()
+
+
+def _supervise() -> None:
+    while True:
+        _wake.wait(POLL_SECONDS)
+        _wake.clear()
+        for pid, proc in list(_children.items()):
+            if proc.poll() is not None:
+                _exit_codes[pid] = proc.returncode
+                del _children[pid]
+        for root in list(_roots):
+            try:
+                _tick(root, spawn=True)
+            except Exception:  # keep supervising the other roots; the next beat retries
+                traceback.print_exc()
+
+
+def _tick(root: Path, spawn: bool) -> None:
+    if not root.is_dir():
+        return
+    with _locked(root):
+        running = None
+        for run in list_runs(root):
+            if run.state == RUNNING and _reconcile(run):
+                running = run
+        order = [i for i in _read_json(root / QUEUE_FILE, []) if (root / i).is_dir() and get_run(i, root).state == QUEUED]
+        order += [r.id for r in reversed(list_runs(root)) if r.state == QUEUED and r.id not in order]  # lost from the file
+        if spawn and running is None and order:
+            _launch(get_run(order.pop(0), root))
+        if order != _read_json(root / QUEUE_FILE, None):
+            registry.write_json_atomic(root / QUEUE_FILE, order)
+
+
+def _reconcile(run: Run) -> bool:
+    """For a run marked running: escalate a cancel, or mark it ended if its process is gone. True if it still runs."""
+    pid, started = run.status.get("pid"), run.status.get("pid_start")
+    if _alive(pid, started):
+        if run.cancel_requested:
+            waited = time.time() - (run.path / CANCEL).stat().st_mtime
+            if waited > KILL_AFTER:
+                _signal(pid, signal.SIGKILL)
+            elif waited > TERM_AFTER and not run.status.get("term_sent"):
+                _signal(pid, signal.SIGTERM)
+                _update_status(run.path, term_sent=True)
+        return True
+    code = _exit_codes.get(pid) if pid else None
+    tail = run.log_tail(3)
+    models_root = run.path.parent.parent
+    saved = bool(run.name) and any(m.name == run.name and not m.broken for m in registry.list_models(models_root))
+    if saved:  # it died after the rename that registers the model, before it could say so
+        model = registry.get(run.name, models_root)
+        _update_status(run.path, state=SUCCEEDED, ended=time.time(), test_accuracy=model.test_accuracy, reason="")
+        return False
+    if run.cancel_requested:
+        state, reason = CANCELLED, "Cancelled; its process had to be stopped."
+    elif code is not None and code < 0:
+        state, reason = INTERRUPTED, f"The training process was killed (signal {-code}, {signal.Signals(-code).name})."
+    elif code is not None:
+        state, reason = FAILED, f"The training process exited with code {code} before it finished." + (f" {tail}" if tail else "")
+    else:
+        state, reason = INTERRUPTED, "Its process is gone: the app was restarted or the process was killed."
+    _update_status(run.path, state=state, ended=time.time(), reason=reason)
+    if run.name:  # a save that was killed leaves a hidden temp folder (never listed); remove it
+        for tmp in models_root.glob(f".saving-{run.name}-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, sig)
+
+
+def _launch(run: Run) -> None:
+    """Start the child for ``run`` (the caller holds the lock and is the supervisor thread)."""
+    env = {
+        **os.environ,
+        "MNIST_STUDIO_MODELS": str(run.path.parent.parent),
+        PARENT_ENV: str(os.getpid()),
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    cmd = [sys.executable, "-m", "mnist_core", "train", "--config", str(run.path / CONFIG), "--run-dir", str(run.path)]
+    with open(run.path / LOG, "ab") as log:
+        try:
+            proc = subprocess.Popen(
+                cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
+        except OSError as exc:
+            _update_status(run.path, state=FAILED, ended=time.time(), reason=f"The training process could not start: {exc}.")
+            return
+    _children[proc.pid] = proc
+    _update_status(run.path, state=RUNNING, started=time.time(), pid=proc.pid, pid_start=_proc_start_time(proc.pid))
+
+
+# ---------------------------------------------------------------- progress, for the page
+
+
+@dataclass
+class Progress:
+    phase: str = "starting"  # starting, training, evaluating, saving, done
+    total_steps: int = 0
+    step: int = 0
+    epoch: int = 0
+    epochs: int = 0
+    train_samples: int = 0
+    samples_per_sec: float | None = None
+    batch_loss: float | None = None
+    batch_accuracy: float | None = None
+    eta_seconds: float | None = None
+    epoch_rows: list[dict] = field(default_factory=list)  # epoch, loss, accuracy, val_loss, val_accuracy, seconds
+    batch_losses: list[dict] = field(default_factory=list)  # step, loss (thinned to a few hundred points)
+
+    @property
+    def fraction(self) -> float:
+        return min(self.step / self.total_steps, 1.0) if self.total_steps else 0.0
+
+
+_progress_cache: dict[Path, tuple[int, list[dict]]] = {}
+_progress_lock = threading.Lock()
+
+
+def _events(folder: Path) -> list[dict]:
+    """The run's events, read incrementally (only complete lines) and cached per process."""
+    path = folder / PROGRESS
+    with _progress_lock:
+        offset, events = _progress_cache.get(path, (0, []))
+        try:
+            with open(path, "rb") as f:
+                if os.fstat(f.fileno()).st_size < offset:
+                    offset, events = 0, []
+                f.seek(offset)
+                chunk = f.read()
+        except OSError:
+            return []
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        events = events + [json.loads(line) for line in complete.splitlines() if line.strip()]
+        _progress_cache[path] = (offset + len(complete), events)
+        return events
+
+
+def progress(run: Run, max_points: int = 300) -> Progress:
+    p = Progress()
+    started_at = None
+    for event in _events(run.path):
+        kind = event.get("type")
+        if kind == "start":
+            p.phase, started_at = "training", event.get("time")
+            p.total_steps, p.epochs, p.train_samples = event["total_steps"], event["epochs"], event["train_samples"]
+        elif kind == "batch":
+            p.step, p.epoch = event["global_step"], event["epoch"]
+            p.samples_per_sec, p.batch_loss, p.batch_accuracy = event["samples_per_sec"], event["loss"], event["accuracy"]
+            p.batch_losses.append({"step": event["global_step"], "loss": event["loss"]})
+            if started_at and event.get("time", 0) > started_at and p.step:
+                rate = p.step / (event["time"] - started_at)
+                p.eta_seconds = max((p.total_steps - p.step) / rate - (time.time() - event["time"]), 0.0)
+        elif kind == "epoch":
+            p.epoch_rows.append({k: event.get(k) for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")})
+        elif kind in ("evaluating", "saving"):
+            p.phase, p.eta_seconds = kind, None
+        elif kind == "registered":
+            p.phase = "done"
+    stride = math.ceil(len(p.batch_losses) / max_points) if p.batch_losses else 1
+    p.batch_losses = p.batch_losses[::stride]
+    return p
+
+
+# ---------------------------------------------------------------- results, for the page
+
+
+@dataclass
+class ComparisonSummary:
+    active_name: str
+    accuracy_active: float
+    accuracy_new: float
+    per_class: list[dict]  # digit, recall_active, recall_new, delta
+
+    @property
+    def accuracy_delta(self) -> float:
+        return self.accuracy_new - self.accuracy_active
+
+
+def compare_with_active(name: str) -> ComparisonSummary | None:
+    """The new model against the active one, from their cards (test accuracy, per-class recall)."""
+    try:
+        new = registry.get(name)
+        active, _ = registry.active()
+    except registry.RegistryError:
+        return None
+    if active.name == new.name or new.test_accuracy is None or active.test_accuracy is None:
+        return None
+    per_new = (new.card.get("test") or {}).get("per_class") or []
+    per_active = (active.card.get("test") or {}).get("per_class") or []
+    rows = [
+        {"digit": a["digit"], "recall_active": a["recall"], "recall_new": b["recall"], "delta": b["recall"] - a["recall"]}
+        for a, b in zip(per_active, per_new, strict=False)
+    ]
+    return ComparisonSummary(active.name, active.test_accuracy, new.test_accuracy, rows)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = round(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def history_rows(runs: list[Run]) -> list[dict]:
+    """One row per run for the history table."""
+    rows = []
+    for r in runs:
+        c = r.config
+        rows.append(
+            {
+                "run": r.id,
+                "status": r.state,
+                "model": r.name,
+                "test accuracy": r.test_accuracy,
+                "preset": c.get("preset"),
+                "epochs": c.get("epochs"),
+                "batch size": c.get("batch_size"),
+                "learning rate": c.get("lr"),
+                "augment": c.get("augment"),
+                "validation": c.get("val_split"),
+                "images": c.get("limit") or TRAIN_IMAGES,
+                "duration": _clock(r.duration),
+                "reason": r.reason,
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- the child process
+
+
+class _Stopped(BaseException):
+    """Raised in the child by SIGTERM, or before saving when a cancel was asked for."""
+
+
+def _die_with_parent() -> None:
+    """SIGKILL this process when the thread that started it ends (Linux); exit if that already happened."""
+    parent = os.environ.get(PARENT_ENV)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if parent and os.getppid() != int(parent):
+        print("The app that started this run is gone; stopping.", file=sys.stderr)
+        sys.exit(EXIT_FAILED)
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the clean-up run
+    raise _Stopped()
+
+
+def run_child(run_dir: Path, data_source: str | None = None) -> int:
+    """The body of ``python -m mnist_core train --run-dir RUN``: train, report, register."""
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    runs = run_dir.parent
+    cancel_file = run_dir / CANCEL
+    with _locked(runs):  # waits until the supervisor has recorded the launch
+        _update_status(run_dir, child_pid=os.getpid())
+    events = open(run_dir / PROGRESS, "a", buffering=1)  # noqa: SIM115 (open for the whole run)
+
+    def on_event(event: dict) -> None:
+        if event["type"] == "saving":  # a short, atomic step: let it finish (SIGKILL still ends a hang)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        events.write(json.dumps({**event, "time": time.time()}) + "\n")
+        if event["type"] == "epoch":
+            val = f", val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
+            print(f"epoch {event['epoch']}: loss {event['loss']:.4f}, acc {event['accuracy']:.4f}{val} ({event['seconds']:.1f} s)")
+
+    def before_save() -> None:
+        if cancel_file.exists():
+            raise _Stopped()
+
+    def finish(**status) -> None:
+        with _locked(runs):
+            _update_status(run_dir, ended=time.time(), **status)
+
+    try:
+        from mnist_core import data, training
+
+        config = training.TrainConfig.from_dict(json.loads((run_dir / CONFIG).read_text()))
+        config.validate()
+        dataset = data.load_dataset(data_source, report=lambda m: print(m, file=sys.stderr))
+        before_save()  # a cancel while TensorFlow and MNIST were loading
+        info = training.train_and_register(config, dataset, on_event, should_stop=cancel_file.exists, before_save=before_save)
+        if info is None:
+            raise _Stopped()
+    except _Stopped:
+        finish(state=CANCELLED, reason="Cancelled by request; nothing was registered.")
+        print("Cancelled; nothing was registered.")
+        return EXIT_CANCELLED
+    except Exception as exc:
+        traceback.print_exc()
+        from mnist_core.data import DataError
+        from mnist_core.training import ConfigError
+
+        known = isinstance(exc, DataError | ConfigError | registry.RegistryError)
+        reason = str(exc) if known else f"{type(exc).__name__}: {exc}"
+        finish(state=FAILED, reason=reason + " Nothing was registered.")
+        return EXIT_FAILED
+    finally:
+        events.close()
+    finish(state=SUCCEEDED, test_accuracy=info.test_accuracy, reason="")
+    print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")
+    return 0
