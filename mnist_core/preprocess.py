@@ -1,0 +1,485 @@
+"""Canvas drawings and photographs -> 28x28 MNIST-style digits, through one shared path.
+
+MNIST digits were size-normalised to fit a 20x20 box keeping their aspect ratio (which
+anti-aliases them into grey levels), then placed in 28x28 so that their centre of mass sits
+at the centre. ``normalize`` does exactly that for any ink map (ink high, background 0);
+``from_canvas`` and ``from_image`` only differ in how they find the ink:
+
+- a canvas: the alpha channel (transparent background) or the distance to the background colour;
+- a photo or scan: safe decoding, polarity, background (uneven light) removal, Otsu threshold,
+  ruled lines and specks dropped, pieces of one digit merged, digits ordered like text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps
+from scipy import ndimage
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+WORK_PIXELS = 1_500_000  # photos are segmented at no more than this many pixels
+BOX = 20  # MNIST: fit the digit in 20x20 ...
+SIDE = 28  # ... inside 28x28
+CENTRE = 14.0  # mean centre of mass of the MNIST training digits, in pixel indices (13.997, 14.006)
+INK_LEVEL = 0.1  # relative ink level that counts as "ink" when cropping
+STROKE = 2.5  # typical MNIST stroke width, in pixels of the 20x20 box
+FORMATS = "PNG, JPEG, BMP, TIFF, GIF or WebP"
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive), in original-image pixels
+
+
+class ImageError(ValueError):
+    """An input a person gave us cannot be read as an image; the message is one clear sentence."""
+
+
+@dataclass
+class Digit:
+    box: Box
+    image: np.ndarray  # (28, 28) float32 in [0, 1], ink = 1
+    crop: np.ndarray  # uint8 grey crop of the original image at ``box``
+
+
+# ---------------------------------------------------------------- the shared normalisation
+
+
+def normalize(ink: np.ndarray) -> np.ndarray | None:
+    """Ink map (float, ink high) -> (28, 28) float32 in [0, 1] the MNIST way; None without ink."""
+    a = _float_plane(ink, "ink map")
+    if a is None:
+        return None
+    peak = float(a.max())
+    if not peak > 0:
+        return None
+    a /= peak
+    rows = np.flatnonzero((a > INK_LEVEL).any(axis=1))
+    cols = np.flatnonzero((a > INK_LEVEL).any(axis=0))
+    if rows.size == 0:
+        return None
+    a = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    a = _thicken(a)
+    h, w = a.shape
+    scale = BOX / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((nw, nh), resample), dtype=np.float32)
+    small = np.clip(small, 0.0, 1.0)
+    total = float(small.sum())
+    if not total > 0:
+        return None
+    cy = float((small.sum(axis=1) * np.arange(nh)).sum() / total)
+    cx = float((small.sum(axis=0) * np.arange(nw)).sum() / total)
+    oy = min(max(round(CENTRE - cy), 0), SIDE - nh)
+    ox = min(max(round(CENTRE - cx), 0), SIDE - nw)
+    out = np.zeros((SIDE, SIDE), np.float32)
+    out[oy : oy + nh, ox : ox + nw] = small
+    return out / out.max()
+
+
+def _thicken(a: np.ndarray) -> np.ndarray:
+    """Widen strokes that would come out thinner than MNIST's (a pen line on a big digit)."""
+    mask = a > 0.5
+    area = int(mask.sum())
+    if area == 0:
+        return a
+    edge = int((mask & ~ndimage.binary_erosion(mask, border_value=0)).sum())
+    width = 2.0 * area / max(edge, 1)  # a stroke of width w and length L: area wL, edge 2L
+    target = STROKE * max(a.shape) / BOX
+    if width >= 0.7 * target:
+        return a
+    radius = (target - width) / 2
+    pad = math.ceil(radius) + 1
+    mask = np.pad(mask, pad)
+    distance = ndimage.distance_transform_edt(~mask)
+    grown = np.clip(radius + 0.5 - distance, 0.0, 1.0)
+    return np.maximum(np.pad(a, pad), grown)
+
+
+def _float_plane(x: object, what: str) -> np.ndarray | None:
+    """Any 2-D numeric array -> float32 copy, non-finite values as 0, negatives as 0."""
+    a = _numeric(x, what)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim != 2:
+        raise ImageError(f"This {what} has shape {a.shape}; a 2-D array (height x width) is needed.")
+    if a.size == 0:
+        return None
+    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    a = np.clip(a, 0.0, None)
+    peak = a.max()
+    if peak > 0:
+        a = a / peak  # in float64 first: float32 would overflow for huge values
+    return a.astype(np.float32)
+
+
+def _numeric(x: object, what: str) -> np.ndarray:
+    try:
+        a = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise ImageError(f"This {what} is not an array of numbers.") from exc
+    if a.dtype.kind not in "biuf":
+        raise ImageError(f"This {what} holds {a.dtype} values; numbers are needed.")
+    if a.size > MAX_PIXELS * 4:
+        raise ImageError(f"This {what} is too large (more than {MAX_PIXELS // 1_000_000} megapixels).")
+    return a
+
+
+def _unit(a: np.ndarray) -> np.ndarray:
+    """Pixel values of any numeric dtype -> float32 in [0, 1] (0-255 or 0-1 scales understood)."""
+    if a.dtype.kind == "b":
+        return a.astype(np.float32)
+    f = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    f = np.clip(f, 0.0, None)
+    peak = float(f.max()) if f.size else 0.0
+    if a.dtype.kind == "f" and peak <= 1.0:
+        return f.astype(np.float32)
+    return (f / max(255.0, peak)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- canvas
+
+
+def from_canvas(rgba: np.ndarray) -> np.ndarray | None:
+    """A drawing canvas (H, W, 4) -> (28, 28) float32, or None when (nearly) nothing is drawn."""
+    digit = canvas_digit(rgba)
+    return None if digit is None else digit.image
+
+
+def canvas_ink(rgba: np.ndarray) -> np.ndarray | None:
+    """The ink of a canvas as float32 (H, W) in [0, 1]: from alpha when the background is transparent."""
+    a = _numeric(rgba, "canvas")
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
+        raise ImageError(f"This canvas has shape {a.shape}; an (height, width, 4) RGBA array is needed.")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        return None
+    u = _unit(a)
+    colour = u[:, :, :3] if u.shape[2] >= 3 else u[:, :, :1]
+    alpha = u[:, :, -1] if u.shape[2] in (2, 4) else None
+    if alpha is not None and float(alpha.max() - alpha.min()) > 0.25:
+        return alpha  # transparent background: the strokes are where alpha is
+    border = np.concatenate([colour[0], colour[-1], colour[:, 0], colour[:, -1]])
+    background = np.median(border, axis=0)
+    return np.abs(colour - background).max(axis=2)
+
+
+def canvas_digit(rgba: np.ndarray) -> Digit | None:
+    """Like ``from_canvas`` but with the ink's box on the canvas and a grey crop (ink dark) for saving."""
+    ink = canvas_ink(rgba)
+    if ink is None:
+        return None
+    mask = ink > 0.2
+    h, w = ink.shape
+    if int(mask.sum()) < max(4, 0.0005 * h * w):
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    if max(y1 - y0, x1 - x0) < 0.08 * min(h, w):  # a dot or a speck is not a digit
+        return None
+    image = normalize(ink[y0:y1, x0:x1])
+    if image is None:
+        return None
+    crop = (255 - np.round(ink[y0:y1, x0:x1] * 255)).astype(np.uint8)
+    return Digit(box=(int(x0), int(y0), int(x1), int(y1)), image=image, crop=crop)
+
+
+# ---------------------------------------------------------------- decoding files
+
+
+def decode(data: bytes | Image.Image) -> Image.Image:
+    """Bytes of an image file -> a loaded PIL image, upright (EXIF), first frame; ImageError otherwise.
+
+    The size limits are checked on the header, before any pixel is decoded.
+    """
+    if isinstance(data, Image.Image):
+        _check_pixels(data.size)
+        image = data
+    else:
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise ImageError(f"This is not an image file ({type(data).__name__} given).")
+        if len(data) == 0:
+            raise ImageError("This file is empty (0 bytes).")
+        if len(data) > MAX_BYTES:
+            raise ImageError(f"This file is {len(data) / 2**20:.0f} MB; images up to {MAX_BYTES // 2**20} MB can be read.")
+        head = data[:1024].lstrip().lower()
+        if head.startswith(b"%pdf"):
+            raise ImageError(f"This is a PDF document, not an image; export the page as {FORMATS} and upload that.")
+        if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
+            raise ImageError(f"This is an SVG drawing; export it as {FORMATS} and upload that.")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageError(_too_many_pixels()) from exc
+        except Exception as exc:  # PIL raises many kinds for garbage
+            raise ImageError(f"This file is not an image we can read (use {FORMATS}).") from exc
+        _check_pixels(image.size)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)
+            image.load()
+            with contextlib.suppress(Exception):  # a broken EXIF block: keep the image as stored
+                image = ImageOps.exif_transpose(image)
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(_too_many_pixels()) from exc
+    except Exception as exc:
+        raise ImageError(f"This image is damaged or cut short and cannot be read ({_short(exc)}).") from exc
+    return image
+
+
+def _check_pixels(size: tuple[int, int]) -> None:
+    w, h = size
+    if w <= 0 or h <= 0:
+        raise ImageError("This image has no pixels.")
+    if w * h > MAX_PIXELS:
+        raise ImageError(_too_many_pixels(w, h))
+
+
+def _too_many_pixels(w: int | None = None, h: int | None = None) -> str:
+    size = f" ({w} x {h})" if w else ""
+    return f"This image is too large{size}; images up to {MAX_PIXELS // 1_000_000} megapixels can be read."
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def _grey_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """Any PIL mode -> 8-bit grey ("L") and, when the image has transparency, its alpha ("L")."""
+    mode = image.mode
+    if mode in ("I", "F") or mode.startswith("I;"):
+        a = np.asarray(image, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
+        return Image.fromarray(a.astype(np.uint8), mode="L"), None
+    has_alpha = "A" in image.getbands() or "a" in image.getbands() or "transparency" in image.info
+    try:
+        if has_alpha:
+            rgba = image.convert("RGBA")
+            return rgba.convert("L"), rgba.getchannel("A")
+        return image.convert("RGB").convert("L") if mode not in ("L", "1") else image.convert("L"), None
+    except Exception as exc:
+        raise ImageError(f"This image's colour format ({mode}) cannot be read; save it as {FORMATS}.") from exc
+
+
+def _array_to_images(x: np.ndarray) -> tuple[Image.Image, Image.Image | None]:
+    a = _numeric(x, "image")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
+        raise ImageError(f"This image array has shape {a.shape}; (height, width) or (height, width, 3 or 4) is needed.")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ImageError("This image has no pixels.")
+    _check_pixels((a.shape[1], a.shape[0]))
+    u8 = np.round(_unit(a) * 255).astype(np.uint8)
+    if u8.ndim == 2:
+        return Image.fromarray(u8, mode="L"), None
+    alpha = Image.fromarray(np.ascontiguousarray(u8[:, :, -1]), mode="L") if u8.shape[2] in (2, 4) else None
+    colour = u8[:, :, :3] if u8.shape[2] >= 3 else u8[:, :, 0]
+    grey = Image.fromarray(np.ascontiguousarray(colour)).convert("L")
+    return grey, alpha
+
+
+# ---------------------------------------------------------------- photos and scans
+
+
+def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
+    """Every digit in a photo, scan or image file, left to right (lines top to bottom).
+
+    An empty list means no digit was found; an unreadable input raises ImageError.
+    """
+    if isinstance(data, np.ndarray):
+        grey_full, alpha_full = _array_to_images(data)
+    else:
+        grey_full, alpha_full = _grey_and_alpha(decode(data))
+    w, h = grey_full.size
+    scale = min(1.0, math.sqrt(WORK_PIXELS / (w * h)))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    grey = _as_work(grey_full, size)
+    alpha = _as_work(alpha_full, size) if alpha_full is not None else None
+    if min(grey.shape) < 8:
+        return []
+    if alpha is not None and (alpha > 0.5).mean() < 0.5 and float(alpha.max() - alpha.min()) > 0.25:
+        ink = alpha  # drawn on a transparent background: the opaque part is the ink
+    else:
+        ink = _ink(grey)
+        if ink is None:
+            return []
+    found = _segment(ink)
+    if not found:
+        return []
+    sx, sy = w / grey.shape[1], h / grey.shape[0]
+    grey_u8 = np.asarray(grey_full)
+    digits = []
+    for box, crop_ink in found:
+        image = normalize(crop_ink)
+        if image is None:
+            continue
+        x0, y0, x1, y1 = box
+        ob = (math.floor(x0 * sx), math.floor(y0 * sy), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
+        digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
+    return digits
+
+
+def _as_work(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.BOX)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def _ink(grey: np.ndarray) -> np.ndarray | None:
+    """Grey page in [0, 1] -> ink map (ink high, paper 0), or None when the page has no contrast."""
+    h, w = grey.shape
+    smooth = ndimage.gaussian_filter(grey, 0.8)
+    lo, med, hi = np.percentile(smooth, [0.5, 50, 99.5])
+    if hi - lo < 0.08:  # blank, all black, all white
+        return None
+    v = 1.0 - smooth if med - lo > hi - med else smooth  # the paper is the majority; ink is the far tail
+    k = max(15, min(h, w) // 4) | 1
+    background = ndimage.grey_opening(v, size=(k, k))
+    background = ndimage.uniform_filter(background, size=k)
+    return np.clip(v - background, 0.0, None)
+
+
+def _otsu(values: np.ndarray) -> tuple[float, float]:
+    """Otsu's threshold and its separability (between-class / total variance, 1 = two clean classes)."""
+    hist, edges = np.histogram(values, bins=256, range=(0.0, float(values.max()) + 1e-6))
+    p = hist.astype(np.float64) / hist.sum()
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    m0 = np.cumsum(p * centres)
+    mean = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mean * w0 - m0) ** 2 / (w0 * (1 - w0))
+    between = np.nan_to_num(between)
+    i = int(np.argmax(between))
+    total = float((p * (centres - mean) ** 2).sum())
+    return float(edges[i + 1]), float(between[i] / total) if total > 0 else 0.0
+
+
+def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+    """Ink map -> [(box in ink coordinates, the digit's own ink crop)], in reading order."""
+    h, w = ink.shape
+    threshold, separability = _otsu(ink)
+    threshold = max(threshold, 0.06)
+    mask = ink > threshold
+    fraction = float(mask.mean())
+    if separability < 0.55 or fraction > 0.45 or fraction == 0:
+        return []  # noise or texture, not ink on paper
+    mask &= ~_ruled_lines(mask)
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    if n == 0:
+        return []
+    if n > 5000:
+        return []  # thousands of specks: noise, not writing
+    areas = np.bincount(labels.ravel(), minlength=n + 1)
+    slices = ndimage.find_objects(labels)
+    comps = []
+    for i, sl in enumerate(slices, start=1):
+        area = int(areas[i])
+        ys, xs = sl
+        bh, bw = ys.stop - ys.start, xs.stop - xs.start
+        if area < max(4, 2e-5 * h * w):
+            continue  # a speck
+        if area > 0.7 * bh * bw and bh > 0.3 * h and bw > 0.3 * w:
+            continue  # a solid blob (a shadow or the table around the page), not a stroke
+        comps.append({"labels": [i], "box": [xs.start, ys.start, xs.stop, ys.stop], "area": area})
+    groups = _merge(comps)
+    if not groups:
+        return []
+    tallest = max(g["box"][3] - g["box"][1] for g in groups)
+    biggest = max(g["area"] for g in groups)
+    groups = [g for g in groups if g["box"][3] - g["box"][1] >= 0.3 * tallest and g["area"] >= 0.04 * biggest]
+    out = []
+    for g in _reading_order(groups):
+        x0, y0, x1, y1 = g["box"]
+        own = np.isin(labels[y0:y1, x0:x1], g["labels"])
+        own = ndimage.binary_dilation(own, iterations=2)
+        crop = ink[y0:y1, x0:x1]
+        level = float(np.percentile(crop[own & (crop > threshold)], 90)) if (own & (crop > threshold)).any() else 1.0
+        low = 0.5 * threshold
+        crop_ink = np.clip((crop - low) / max(level - low, 1e-6), 0.0, 1.0) * own
+        out.append(((x0, y0, x1, y1), crop_ink))
+    return out
+
+
+def _ruled_lines(mask: np.ndarray) -> np.ndarray:
+    """Pixels of long thin horizontal or vertical lines (ruled paper, margins), tilt of a few degrees allowed."""
+    h, w = mask.shape
+    lines = np.zeros_like(mask)
+    u8 = mask.astype(np.uint8)
+    for axis, length in ((1, w), (0, h)):
+        run = max(40, int(0.6 * length))
+        if run >= length:
+            continue
+        loose = ndimage.maximum_filter1d(u8, 5, axis=1 - axis)  # a tilted line spans a few rows
+        opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(loose, run, axis=axis), run, axis=axis)
+        found = opened.astype(bool) & mask
+        if not found.any():
+            continue
+        labels, _ = ndimage.label(found, structure=np.ones((3, 3)))
+        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+            extent = sl[axis].stop - sl[axis].start
+            thickness = int((labels[sl] == i).sum()) / max(extent, 1)
+            if thickness <= max(3.0, extent / 25):
+                lines[sl] |= labels[sl] == i
+    return lines
+
+
+def _merge(comps: list[dict]) -> list[dict]:
+    """Join the pieces of one digit: pieces that overlap horizontally and sit close vertically."""
+    groups = [dict(c) for c in comps]
+    changed = True
+    while changed:
+        changed = False
+        groups.sort(key=lambda g: g["box"][0])
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                a, b = groups[i]["box"], groups[j]["box"]
+                if b[0] >= a[2]:
+                    break  # sorted by x0: no later group overlaps a horizontally
+                overlap = min(a[2], b[2]) - max(a[0], b[0])
+                narrower = min(a[2] - a[0], b[2] - b[0])
+                gap = max(a[1], b[1]) - min(a[3], b[3])  # negative when they overlap vertically
+                taller = max(a[3] - a[1], b[3] - b[1])
+                if overlap >= 0.5 * narrower and gap <= 0.35 * taller:
+                    g, o = groups[i], groups.pop(j)
+                    g["labels"] = g["labels"] + o["labels"]
+                    g["area"] += o["area"]
+                    g["box"] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    changed = True
+                    break
+            if changed:
+                break
+    return groups
+
+
+def _reading_order(groups: list[dict]) -> list[dict]:
+    """Lines top to bottom (a digit joins a line when its middle lies within the line's height), then left to right."""
+    lines: list[dict] = []
+    for g in sorted(groups, key=lambda g: (g["box"][1] + g["box"][3]) / 2):
+        middle = (g["box"][1] + g["box"][3]) / 2
+        for line in lines:
+            if line["y0"] <= middle <= line["y1"]:
+                line["items"].append(g)
+                break
+        else:
+            lines.append({"y0": g["box"][1], "y1": g["box"][3], "items": [g]})
+    lines.sort(key=lambda line: line["y0"])
+    return [g for line in lines for g in sorted(line["items"], key=lambda g: g["box"][0])]
