@@ -1,6 +1,218 @@
-"""Analysis page (under construction)."""
+"""Analysis: how good a model is, and where it goes wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
+from mnist_core import evaluation, figures, registry
+from mnist_core.data import DataError, load_dataset
+from pages.common import no_model_message, predictor_for, selected_model
+
+ANY = "any"
+
+
+@st.cache_resource(show_spinner="Loading MNIST ...")
+def mnist():
+    return load_dataset(report=lambda _: None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _evaluated(path: str, stamp: float, fingerprint: str, _on_progress=None) -> evaluation.Evaluation:
+    ds = mnist()
+    return evaluation.evaluate(Path(path), ds.x_test, ds.y_test, fingerprint, on_progress=_on_progress)
+
+
+def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
+    """The model's test-set evaluation: from the cache, or computed once with a progress bar."""
+    args = (str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint)
+    if evaluation.cache_file(info.path, ds.fingerprint).exists():
+        return _evaluated(*args)
+    bar = st.progress(0.0, text=f"Evaluating {info.name} on the {len(ds.y_test):,} test digits (once; cached afterwards) ...")
+    result = _evaluated(
+        *args, _on_progress=lambda done, total: bar.progress(done / total, text=f"Evaluating {info.name}: {done:,} / {total:,}")
+    )
+    bar.empty()
+    return result
+
+
+@st.dialog("A closer look", width="medium")
+def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None:
+    true, pred = int(ev.y_true[i]), int(ev.y_pred[i])
+    st.markdown(f"Test image **#{i}** · true **{true}**, {info.name} says **{pred}** ({ev.confidence[i]:.1%})")
+    left, right = st.columns([2, 3])
+    cls = left.segmented_control("Saliency for", [pred, true], default=pred, format_func=lambda c: f"{'said' if c == pred else 'true'} {c}")
+    try:
+        saliency = predictor_for(info).saliency(mnist().x_test[i], int(cls if cls is not None else pred))
+        left.image(figures.saliency_overlay(mnist().x_test[i], saliency), caption="Bright: pixels that pushed towards this digit")
+    except (ImportError, AttributeError, registry.RegistryError) as exc:
+        left.image(figures.upscale(mnist().x_test[i], 8), caption=f"Saliency is not available ({exc}).")
+    right.altair_chart(figures.probabilities_chart(ev.probs[i], true), width="stretch")
+
+
+def tiles(images, indices, captions, open_one=None) -> None:
+    """A wrapping grid of digits; with ``open_one``, each caption is a button that opens the digit."""
+    with st.container(horizontal=True, gap="small"):
+        for i, caption in zip(indices, captions, strict=True):
+            with st.container(width=104, gap=None, horizontal_alignment="center"):
+                st.image(figures.upscale(images[i]), width=84)
+                if open_one is None:
+                    st.caption(caption)
+                elif st.button(caption, key=f"open-{i}", type="tertiary", help=f"Test image #{i}: probabilities and saliency"):
+                    open_one(int(i))
+
+
+def pager(key: str, indices, signature) -> evaluation.Page:
+    """Pagination that goes back to page 1 whenever the filter (``signature``) changes."""
+    if st.session_state.get(f"{key}-sig") != signature:
+        st.session_state[f"{key}-sig"], st.session_state[key] = signature, 1
+    pages = evaluation.paginate(indices, 1).pages
+    st.session_state[key] = min(st.session_state.get(key, 1), pages)
+    st.number_input(f"Page (of {pages})", 1, pages, key=key, width=130)
+    return evaluation.paginate(indices, st.session_state[key])
+
+
+def digit(choice) -> int | None:
+    return None if choice == ANY else int(choice)
+
+
+def error_gallery(info, ev, x) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        true = digit(st.selectbox("True digit", [ANY, *range(10)], key="g_true", width=120))
+        pred = digit(st.selectbox("Predicted", [ANY, *range(10)], key="g_pred", width=120))
+        order = st.selectbox(
+            "Sort by", ["confidence", "index"], key="g_order", format_func={"confidence": "most confident", "index": "index"}.get, width=160
+        )
+        page = pager("g_page", ev.select_errors(true, pred, order), (true, pred, order))
+    where = " · ".join(s for s in (f"true {true}" if true is not None else "", f"predicted {pred}" if pred is not None else "") if s)
+    st.markdown(f"**Errors {page.describe()}**" + (f" · {where}" if where else ""))
+    if not page.total:
+        st.info("No errors match this filter." if where else "This model gets every test digit right.")
+    captions = [figures.error_caption(ev.y_true[i], ev.y_pred[i], ev.confidence[i]) for i in page.indices]
+    tiles(x, page.indices, captions, open_one=lambda i: inspect(info, ev, i))
+
+
+def errors_tab(info, ev, x) -> None:
+    chart_col, table_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        view = st.segmented_control("View", ["Counts", "Row %"], default="Counts", key="cm_view", label_visibility="collapsed")
+        chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
+        event = st.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
+        st.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
+    clicked = figures.clicked_cell(event.selection)
+    current = (digit(st.session_state.get("g_true", ANY)), digit(st.session_state.get("g_pred", ANY)))
+    new = evaluation.follow_click(clicked, st.session_state.get("g_cell"), current)
+    st.session_state["g_true"], st.session_state["g_pred"] = (ANY if d is None else d for d in new)
+    st.session_state["g_cell"] = clicked
+    with table_col:
+        st.dataframe(
+            figures.report_frame(ev.report()),
+            column_config={c: st.column_config.NumberColumn(c, format="%.2f %%") for c in ("Precision", "Recall", "F1")},
+        )
+    st.subheader("Error gallery")
+    error_gallery(info, ev, x)
+
+
+def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
+    comp = evaluation.Comparison(ev, ev_b)
+    with st.container(horizontal=True):
+        st.metric(
+            f"Accuracy, {name_b} vs {name_a}",
+            f"{ev_b.accuracy:.2%}",
+            f"{comp.accuracy_delta * 100:+.2f} points",
+            border=True,
+            width="content",
+        )
+        st.metric("Errors fixed", f"{len(comp.fixed):,}", help=f"Wrong in {name_a}, right in {name_b}", border=True, width="content")
+        st.metric(
+            "Errors introduced", f"{len(comp.introduced):,}", help=f"Right in {name_a}, wrong in {name_b}", border=True, width="content"
+        )
+        st.metric(
+            "Disagreements",
+            f"{len(comp.disagreements):,}",
+            help="Test digits the two models read differently",
+            border=True,
+            width="content",
+        )
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        kind = st.segmented_control("Show", comp.KINDS, default="all", key="c_kind") or "all"
+        page = pager("c_page", comp.select(kind), (name_a, name_b, kind))
+    st.markdown(f"**Disagreements {page.describe()}** · captions: true digit: {name_a} → {name_b}")
+    tiles(x, page.indices, [f"{ev.y_true[i]}: {ev.y_pred[i]} → {ev_b.y_pred[i]}" for i in page.indices])
+
+
+def dataset_tab(ds, ev) -> None:
+    st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
+    st.markdown("**One of each digit** (the first in the training set)")
+    first = figures.one_of_each(ds.y_train)
+    st.image([figures.upscale(ds.x_train[i], 2) for i in first], caption=[str(ds.y_train[i]) for i in first], width=56)
+    seed = st.session_state.setdefault("d_seed", 0)
+    head, button = st.columns([4, 1], vertical_alignment="bottom")
+    head.markdown("**Random test digits**, titled true / predicted (red: wrong)")
+    if button.button("Another sample", icon=":material/shuffle:"):
+        seed = st.session_state["d_seed"] = seed + 1
+    grid = figures.random_indices(len(ds.y_test), 32, seed)
+    titles = [f"{ds.y_test[i]} / {ev.y_pred[i]}" for i in grid]
+    st.pyplot(figures.digit_grid(ds.x_test[grid], titles, ev.y_pred[grid] != ds.y_test[grid]), width="stretch")
+    st.markdown("**True against predicted** for 1,000 random test digits (jittered)")
+    st.altair_chart(
+        figures.true_vs_predicted_chart(ev.y_true, ev.y_pred, figures.random_indices(len(ds.y_test), 1000, seed)), width="stretch"
+    )
+
+
 st.title("Analysis")
-st.info("This page is being built.")
+st.caption("How good a model is on the 10,000 MNIST test digits, and where it goes wrong.")
+default = selected_model()
+if default is None:
+    no_model_message()
+    st.stop()
+models = {m.name: m for m in registry.list_models() if not m.broken}
+names = list(models)
+pick_a, pick_b = st.columns(2)
+name_a = pick_a.selectbox("Model", names, index=names.index(default.name), format_func=lambda n: models[n].label())
+others = [None] + [n for n in names if n != name_a]
+name_b = pick_b.selectbox("Compare with", others, format_func=lambda n: "nothing" if n is None else models[n].label())
+info = models[name_a]
+try:
+    ds = mnist()
+    ev = evaluated(info, ds)
+    ev_b = evaluated(models[name_b], ds) if name_b else None
+except (DataError, registry.RegistryError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+card = info.card
+with st.container(horizontal=True):
+    st.metric("Test accuracy", f"{ev.accuracy:.2%}", border=True, width="content")
+    st.metric("Loss", f"{ev.loss:.4f}", border=True, width="content")
+    st.metric(f"Errors (of {len(ev.y_true):,})", f"{len(ev.errors):,}", border=True, width="content")
+    st.metric("Parameters", f"{card.get('parameters', 0):,}", border=True, width="content")
+    seconds = card.get("training_seconds")
+    st.metric(
+        "Training time",
+        "-" if seconds is None else f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s",
+        border=True,
+        width="content",
+    )
+
+errors, curves, compare, overview = st.tabs(["Errors", "Training curves", "Compare", "Dataset"], key="a_tab", on_change="rerun")
+if errors.open:
+    with errors:
+        errors_tab(info, ev, ds.x_test)
+if curves.open:
+    with curves:
+        charts = figures.curve_charts(card.get("history") or {})
+        for col, chart in zip(st.columns(2), charts.values(), strict=False):
+            col.altair_chart(chart, width="stretch")
+        if not charts:
+            st.info("This model's card has no training history.")
+if compare.open:
+    with compare:
+        if ev_b is None:
+            st.info("Pick a second model in **Compare with** above to see what changes between the two.")
+        else:
+            compare_tab(ev, ev_b, name_a, name_b, ds.x_test)
+if overview.open:
+    with overview:
+        dataset_tab(ds, ev)

@@ -1,0 +1,338 @@
+"""Figures shared by the pages and the CLI: digit tiles and grids, heatmaps, curves.
+
+Interactive charts are Altair specs (the pages hand them to ``st.altair_chart``); static
+pictures are numpy images or matplotlib figures. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+CELL_PARAM = "cell"  # the confusion matrix's click selection, as named in Streamlit's selection state
+RIGHT, WRONG, DIAGONAL, EMPTY = "#16a34a", "#dc2626", "#dbe4f0", "#f8fafc"
+
+
+# ---------------------------------------------------------------- digits
+
+
+def upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
+    """A digit enlarged with hard pixel edges (browsers blur small images when they scale them)."""
+    return np.kron(np.asarray(image), np.ones((factor, factor), dtype=np.asarray(image).dtype))
+
+
+def error_caption(true: int, pred: int, confidence: float) -> str:
+    """``7 → 2 (98%)``: the caption of a misclassified digit."""
+    return f"{int(true)} → {int(pred)} ({confidence:.0%})"
+
+
+def saliency_overlay(image: np.ndarray, saliency: np.ndarray, factor: int = 8, alpha: float = 0.6) -> np.ndarray:
+    """The digit in grey with the saliency map (0..1) laid over it in warm colours, as uint8 RGB."""
+    from matplotlib import colormaps
+
+    grey = np.asarray(image, np.float32) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
+    heat = colormaps["inferno"](np.clip(saliency, 0, 1))[..., :3]
+    weight = alpha * np.clip(saliency, 0, 1)[..., None]
+    rgb = (1 - weight) * (0.25 + 0.5 * grey[..., None]) + weight * heat
+    return (np.clip(rgb, 0, 1) * 255).astype(np.uint8).repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def digit_grid(images: np.ndarray, titles: Sequence[str], wrong: Sequence[bool] | None = None, cols: int = 8):
+    """A static matplotlib grid of digits, each titled; wrong ones titled in red."""
+    from matplotlib.figure import Figure
+
+    n = len(images)
+    rows = max(1, -(-n // cols))
+    fig = Figure(figsize=(cols * 1.0, rows * 1.2), dpi=100, layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i < n:
+            ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+            ax.set_title(titles[i], fontsize=9, color=WRONG if wrong is not None and wrong[i] else "#111827")
+    return fig
+
+
+# ---------------------------------------------------------------- confusion matrix
+
+
+def confusion_frame(confusion: np.ndarray, normalise: bool = False) -> pd.DataFrame:
+    """One row per cell: counts, the share of the true digit's images, the text and the colours.
+
+    Correct answers (the diagonal) get a flat blue-grey and empty cells near-white, so that the
+    errors, shaded by how many there are (square-root scale), stand out even for a model that is
+    right 99 % of the time.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    confusion = np.asarray(confusion)
+    n = len(confusion)
+    true, pred = np.divmod(np.arange(n * n), n)
+    count = confusion.ravel()
+    rows = confusion.sum(axis=1)[true]
+    share = np.divide(count, rows, out=np.zeros(len(count)), where=rows > 0)
+    value = share * 100 if normalise else count.astype(float)
+    error = true != pred
+    shown = error & (count > 0)
+    peak = value[shown].max() if shown.any() else 1.0
+    level = np.sqrt(np.where(shown, value, 0) / peak)  # 0..1
+    fill = np.where(error, np.where(shown, [to_hex(c) for c in colormaps["OrRd"](0.2 + 0.75 * level)], EMPTY), DIAGONAL)
+    return pd.DataFrame(
+        {
+            "true": true,
+            "predicted": pred,
+            "count": count,
+            "share": share,
+            "text": [(f"{v:.1f}" if normalise else f"{int(v)}") if c else "" for v, c in zip(value, count, strict=True)],
+            "fill": fill,
+            "ink": np.where(shown & (level > 0.6), "white", "#111827"),
+            "error": error,
+        }
+    )
+
+
+def confusion_chart(confusion: np.ndarray, normalise: bool = False, height: int = 380) -> alt.LayerChart:
+    """Interactive heatmap: rows the true digit, columns the prediction; click a cell to select it."""
+    cell = alt.selection_point(name=CELL_PARAM, fields=["true", "predicted"], on="click", clear="dblclick")
+    axis = {"labelAngle": 0, "labelFontSize": 12, "titleFontSize": 12, "tickSize": 0, "domain": False}
+    base = alt.Chart(confusion_frame(confusion, normalise)).encode(
+        x=alt.X("predicted:O", title="Predicted digit", axis=alt.Axis(orient="top", **axis)),
+        y=alt.Y("true:O", title="True digit", axis=alt.Axis(**axis)),
+        tooltip=[
+            alt.Tooltip("true:O", title="True"),
+            alt.Tooltip("predicted:O", title="Predicted"),
+            alt.Tooltip("count:Q", title="Images"),
+            alt.Tooltip("share:Q", title="Of the true digit", format=".2%"),
+        ],
+    )
+    rects = base.mark_rect().encode(
+        color=alt.Color("fill:N", scale=None),
+        opacity=alt.when(cell).then(alt.value(1.0)).otherwise(alt.value(0.35)),
+        strokeWidth=alt.when(cell, empty=False).then(alt.value(3)).otherwise(alt.value(1)),
+        stroke=alt.when(cell, empty=False).then(alt.value("#111827")).otherwise(alt.value("white")),
+    )
+    text = base.mark_text(fontSize=11).encode(text="text:N", color=alt.Color("ink:N", scale=None))
+    return alt.layer(rects.add_params(cell), text).properties(width="container", height=height)
+
+
+def clicked_cell(selection: Mapping | None) -> tuple[int, int] | None:
+    """The (true, predicted) cell clicked in ``confusion_chart``, from Streamlit's selection state."""
+    points = ((selection or {}).get(CELL_PARAM) or []) if isinstance(selection, Mapping) else []
+    if not points:
+        return None
+    point = points[0]
+    try:
+        return int(point["true"]), int(point["predicted"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def report_frame(report: list[dict]) -> pd.DataFrame:
+    """The per-class report as a table: precision, recall and F1 in %, support in images."""
+    frame = pd.DataFrame(report).rename(columns={"digit": "Digit"}).set_index("Digit")
+    frame[["precision", "recall", "f1"]] *= 100
+    return frame.rename(columns={"precision": "Precision", "recall": "Recall", "f1": "F1", "support": "Support"})
+
+
+# ---------------------------------------------------------------- curves and bars
+
+
+def history_frame(history: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Keras' history (``accuracy``, ``val_loss``, ...) as long rows: epoch, metric, split, value."""
+    rows = []
+    for key, values in (history or {}).items():
+        split, metric = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+        if metric in ("accuracy", "loss"):
+            rows += [{"epoch": e + 1, "metric": metric, "split": split, "value": float(v)} for e, v in enumerate(values)]
+    return pd.DataFrame(rows, columns=["epoch", "metric", "split", "value"])
+
+
+def curve_charts(history: Mapping[str, Sequence[float]], height: int = 260) -> dict[str, alt.Chart]:
+    """One chart per metric (accuracy, loss): train and validation per epoch. Empty without a history."""
+    frame = history_frame(history)
+    charts = {}
+    for metric in ("accuracy", "loss"):
+        part = frame[frame["metric"] == metric]
+        if part.empty:
+            continue
+        fmt, axis_fmt = (".2%", ".1%") if metric == "accuracy" else (".4f", ".3f")
+        charts[metric] = (
+            alt.Chart(part)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+                y=alt.Y("value:Q", title=metric.capitalize(), scale=alt.Scale(zero=False), axis=alt.Axis(format=axis_fmt)),
+                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="bottom")),
+                tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", title=metric, format=fmt)],
+            )
+            .properties(height=height, title=metric.capitalize())
+        )
+    return charts
+
+
+def probabilities_chart(probs: np.ndarray, true: int, height: int = 200) -> alt.Chart:
+    """The softmax as bars: the true digit green, the prediction red when it is wrong."""
+    pred = int(np.argmax(probs))
+    frame = pd.DataFrame({"digit": np.arange(10), "probability": np.asarray(probs, float)})
+    frame["role"] = np.where(frame["digit"] == true, "true digit", np.where(frame["digit"] == pred, "prediction", "other"))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:O", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
+            y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "role:N", title=None, scale=alt.Scale(domain=["true digit", "prediction", "other"], range=[RIGHT, WRONG, "#9ca3af"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["digit:O", alt.Tooltip("probability:Q", format=".2%")],
+        )
+        .properties(height=height)
+    )  # fmt: skip
+
+
+def class_counts_chart(y_train: np.ndarray, y_test: np.ndarray, height: int = 240) -> alt.Chart:
+    """Each digit's share of the train and test splits (their sizes differ), counts in the tooltip."""
+    rows = []
+    for split, y in (("train", y_train), ("test", y_test)):
+        counts = np.bincount(np.asarray(y, int), minlength=10)
+        rows += [{"digit": d, "split": split, "images": int(c), "share": c / max(1, counts.sum())} for d, c in enumerate(counts)]
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
+            xOffset="split:N",
+            y=alt.Y("share:Q", title="Share of the split", axis=alt.Axis(format="%")),
+            color=alt.Color("split:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["digit:O", "split:N", "images:Q", alt.Tooltip("share:Q", format=".2%")],
+        )
+        .properties(height=height)
+    )
+
+
+def true_vs_predicted_chart(y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray, seed: int = 0, height: int = 320) -> alt.Chart:
+    """A jittered scatter of true against predicted digit: the diagonal is right, the rest wrong."""
+    rng = np.random.default_rng(seed)
+    t, p = np.asarray(y_true)[indices], np.asarray(y_pred)[indices]
+    frame = pd.DataFrame(
+        {
+            "image": indices,
+            "true": t,
+            "predicted": p,
+            "x": t + rng.uniform(-0.3, 0.3, len(t)),
+            "y": p + rng.uniform(-0.3, 0.3, len(t)),
+            "answer": np.where(t == p, "right", "wrong"),
+        }
+    )
+    ticks = alt.Axis(values=list(range(10)), grid=False)
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=18)
+        .encode(
+            x=alt.X("x:Q", title="True digit", scale=alt.Scale(domain=[-0.5, 9.5], nice=False), axis=ticks),
+            y=alt.Y("y:Q", title="Predicted digit", scale=alt.Scale(domain=[-0.5, 9.5], nice=False), axis=ticks),
+            color=alt.Color("answer:N", title=None, scale=alt.Scale(domain=["right", "wrong"], range=[RIGHT, WRONG]), legend=alt.Legend(orient="bottom")),
+            opacity=alt.when(alt.datum.answer == "wrong").then(alt.value(0.95)).otherwise(alt.value(0.35)),
+            tooltip=["image:Q", "true:O", "predicted:O"],
+        )
+        .properties(height=height)
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- dataset overview
+
+
+def one_of_each(y: np.ndarray) -> np.ndarray:
+    """The index of the first image of each digit 0-9 (digits that never occur are left out)."""
+    y = np.asarray(y)
+    return np.array([np.flatnonzero(y == d)[0] for d in range(10) if (y == d).any()], dtype=int)
+
+
+def random_indices(n: int, k: int, seed: int = 0) -> np.ndarray:
+    """``k`` distinct indices out of ``n``, the same ones for the same seed, in ascending order."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=min(k, n), replace=False))
+
+
+# ---------------------------------------------------------------- reading pages (Draw, Upload)
+
+HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
+
+
+def softmax_bars(probs: np.ndarray, height: int = 300) -> dict:
+    """A Vega-Lite spec: one horizontal bar per digit 0-9, the most likely one highlighted.
+
+    A plain dict (not Altair) so that building it costs microseconds on every stroke.
+    """
+    p = np.asarray(probs, dtype=float).reshape(10)
+    top = int(np.argmax(p))
+    values = [{"digit": str(d), "probability": float(v), "top": d == top} for d, v in enumerate(p)]
+    y = {"field": "digit", "type": "nominal", "sort": None, "title": None, "axis": {"labelFontSize": 15, "ticks": False}}
+    x = {
+        "field": "probability",
+        "type": "quantitative",
+        "scale": {"domain": [0, 1]},
+        "title": None,
+        "axis": {"format": "%", "tickCount": 5},
+    }
+    return {
+        "data": {"values": values},
+        "height": height,
+        "layer": [
+            {
+                "mark": {"type": "bar", "cornerRadiusEnd": 3},
+                "encoding": {
+                    "y": y,
+                    "x": x,
+                    "color": {"condition": {"test": "datum.top", "value": HIGHLIGHT}, "value": MUTED},
+                    "tooltip": [{"field": "digit", "type": "nominal"}, {"field": "probability", "type": "quantitative", "format": ".1%"}],
+                },
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+                "transform": [{"filter": "datum.probability >= 0.005"}],
+                "encoding": {"y": y, "x": x, "text": {"field": "probability", "type": "quantitative", "format": ".0%"}},
+            },
+        ],
+    }
+
+
+def boxed_image(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], labels: Sequence[str], max_side: int = 1200) -> Image.Image:
+    """The image in RGB, at most ``max_side`` pixels wide or tall, with a labelled box on each digit found."""
+    out = _displayable(image)
+    scale = min(1.0, max_side / max(out.size))
+    if scale < 1:
+        out = out.resize((max(1, round(out.width * scale)), max(1, round(out.height * scale))), Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(out)
+    side = max(out.size)
+    line = max(2, round(side / 250))
+    font = ImageFont.load_default(size=max(12, round(side / 24)))
+    for box, label in zip(boxes, labels, strict=True):
+        x0, y0, x1, y1 = (round(v * scale) for v in box)
+        draw.rectangle((x0 - line, y0 - line, x1 + line - 1, y1 + line - 1), outline=HIGHLIGHT, width=line)
+        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+        w, h = right - left + 2 * line + 4, bottom - top + 2 * line + 4
+        ty = y0 - line - h if y0 - line - h >= 0 else min(y1 + line, out.height - h)
+        tx = min(max(0, x0 - line), max(0, out.width - w))
+        draw.rectangle((tx, ty, tx + w, ty + h), fill=HIGHLIGHT)
+        draw.text((tx + line + 2 - left, ty + line + 2 - top), label, fill="white", font=font)
+    return out
+
+
+def _displayable(image: Image.Image) -> Image.Image:
+    """Any PIL mode as 8-bit RGB: 16-bit and float stretched to full range, transparency on white."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;"):
+        a = np.asarray(image, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
+        return Image.fromarray(a.astype(np.uint8)).convert("RGB")
+    if "A" in image.getbands() or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, "white")
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
