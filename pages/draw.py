@@ -1,6 +1,89 @@
-"""Draw page (under construction)."""
+"""Draw: a digit on a canvas, read live at every mouse-up, with what the model sees and where it looked."""
+
+from __future__ import annotations
 
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-st.title("Draw")
-st.info("This page is being built.")
+from mnist_core.figures import saliency_overlay, softmax_bars, upscale
+from pages.common import no_model_message, predictor
+
+CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
+DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
+
+
+def canvas_key() -> str:
+    """The canvas's widget key; Clear moves to a fresh key, which empties the canvas."""
+    return f"canvas-{st.session_state.setdefault('canvas_round', 0)}"
+
+
+def clear() -> None:
+    st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
+
+
+def show_prediction(reading) -> None:
+    """The big digit, its confidence, doubt when there is some, and the softmax as bars."""
+    with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
+        with st.container(key="prediction", width="content"):
+            st.metric(label="Prediction", value=str(reading.digit))
+        st.metric(label="Confidence", value=f"{reading.confidence:.1%}", width="content")
+    if reading.unsure:
+        a, b = reading.candidates
+        st.warning(f"Not sure: a {a} or a {b}?", icon=":material/help:")
+    st.vega_lite_chart(softmax_bars(reading.probabilities, height=280), width="stretch")
+
+
+def show_what_the_model_sees(model, reading) -> None:
+    st.subheader("What the model sees")
+    seen, why, words = st.columns([1, 1, 1.4], vertical_alignment="center")
+    seen.image(upscale(reading.image, 8), caption="The 28×28 input, enlarged", clamp=True)
+    heat = model.saliency(reading.image, reading.digit)
+    why.image(saliency_overlay(reading.image, heat, 8), caption=f"Pixels that speak for a {reading.digit}")
+    words.markdown(
+        "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a "
+        "28×28 square, the way the MNIST digits were prepared. Bright areas on the right pushed the "
+        f"model towards **{reading.digit}** (integrated gradients)."
+    )
+
+
+@st.fragment
+def draw_and_read(model) -> None:
+    """Reruns alone at each stroke, so the rest of the app is not redrawn."""
+    pad, result_col = st.columns([1, 1.15], gap="large")
+    with pad:
+        st.space("small")  # room for the canvas's floating toolbar
+        stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
+        canvas = st_canvas(
+            stroke_width=stroke,
+            stroke_color="#111111",
+            background_color="#ffffff",
+            width=CANVAS_PX,
+            height=CANVAS_PX,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=canvas_key(),
+        )
+        with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_PX):
+            st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width")
+            st.button("Clear", icon=":material/delete:", on_click=clear)
+    rgba = canvas.image_data
+    reading = None if rgba is None else model.read_canvas(rgba)
+    with result_col:
+        if reading is None:
+            st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
+        else:
+            show_prediction(reading)
+    if reading is not None:
+        show_what_the_model_sees(model, reading)
+
+
+BIG_DIGIT = "<style>.st-key-prediction [data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1}</style>"
+
+st.title("Draw a digit")
+st.html(BIG_DIGIT)
+model = predictor()
+if model is None:
+    no_model_message()
+    st.stop()
+st.caption(f"Read live by **{model.name}**. Undo and redo are in the canvas's toolbar.")
+draw_and_read(model)

@@ -1,6 +1,89 @@
-"""Upload page (under construction)."""
+"""Upload: scans and photos of handwriting -> every digit found, boxed and read; one table of all, as CSV."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("Upload")
-st.info("This page is being built.")
+from mnist_core.examples import list_examples
+from mnist_core.figures import boxed_image, upscale
+from mnist_core.preprocess import FORMATS, ImageError, decode
+from pages.common import no_model_message, predictor
+
+TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
+DIGIT_PX = 84  # each 28x28 input shown 3x
+
+
+def images_to_read() -> list[tuple[str, bytes]]:
+    """(name, bytes) of every image chosen: uploaded files, a camera photo, examples."""
+    chosen = [(f.name, f.getvalue()) for f in st.file_uploader(
+        f"Images of handwritten digits ({FORMATS})", type=TYPES, accept_multiple_files=True,
+        help="One digit or a whole number per image; several images at once are fine.",
+    ) or []]  # fmt: skip
+    examples = {e.title: e for e in list_examples()}
+    picked = st.pills("No scanner at hand? Try an example", list(examples), selection_mode="multi", key="examples")
+    chosen += [(title, examples[title].data) for title in picked]
+    if st.toggle("Take a photo with the camera", key="use_camera"):
+        photo = st.camera_input("Photo of a handwritten number")
+        if photo is not None:
+            chosen.append(("Camera photo", photo.getvalue()))
+    return chosen
+
+
+def show_image(name: str, data: bytes, readings) -> None:
+    """The image with a box on each digit, the number read, and what the model saw for each digit."""
+    with st.container(border=True):
+        st.markdown(f"**{name}**")
+        picture, numbers = st.columns([3, 2], gap="medium")
+        labels = [f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
+        picture.image(boxed_image(decode(data), [r.box for r in readings], labels))
+        with numbers:
+            if not readings:
+                st.info("No handwriting found in this image.", icon=":material/search_off:")
+                return
+            st.metric(label="Number read", value="".join(str(r.digit) for r in readings))
+            doubts = [f"digit {i} (a {r.candidates[0]} or a {r.candidates[1]}?)" for i, r in enumerate(readings, 1) if r.unsure]
+            if doubts:
+                st.warning("Not sure about " + ", ".join(doubts) + ".", icon=":material/help:")
+        with st.container(horizontal=True, gap="small"):
+            for r in readings:
+                with st.container(width=DIGIT_PX + 8, gap=None):
+                    st.image(upscale(r.image, DIGIT_PX // 28), clamp=True)
+                    lines = [f"**{d}** · {p:.0%}" if k == 0 else f"{d} · {p:.0%}" for k, (d, p) in enumerate(r.top3)]
+                    st.caption("  \n".join(lines))
+
+
+def table_rows(name: str, readings) -> list[dict]:
+    return [
+        {"file": name, "position": i, "digit": r.digit, "confidence": round(r.confidence, 4),
+         "top3": ", ".join(f"{d} ({p:.1%})" for d, p in r.top3), "unsure": r.unsure,
+         "box": "{} {} {} {}".format(*r.box)}
+        for i, r in enumerate(readings, 1)
+    ]  # fmt: skip
+
+
+st.title("Read handwriting from images")
+st.caption("Upload scans or photos of handwritten digits. Each digit found is boxed, read left to right, line by line.")
+model = predictor()
+if model is None:
+    no_model_message()
+    st.stop()
+
+rows: list[dict] = []
+for name, data in images_to_read():
+    try:
+        readings = model.read(data)
+    except ImageError as exc:
+        st.error(f"**{name}**: {exc}", icon=":material/broken_image:")
+        continue
+    show_image(name, data, readings)
+    rows += table_rows(name, readings)
+
+if rows:
+    st.subheader("All results")
+    table = pd.DataFrame(rows)
+    st.dataframe(
+        table, hide_index=True, column_order=["file", "position", "digit", "confidence", "top3"],
+        column_config={"position": "#", "confidence": st.column_config.ProgressColumn(format="percent"), "top3": "Top 3"},
+    )  # fmt: skip
+    st.download_button("Download as CSV", table.to_csv(index=False), "digits.csv", "text/csv", icon=":material/download:")
