@@ -203,6 +203,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
             ("numpy._core.multiarray", "_reconstruct"),
             ("numpy", "ndarray"),
             ("numpy", "dtype"),
+            ("_codecs", "encode"),  # how Python 3 pickles array bytes: str -> bytes, nothing else
         }
     )
 

@@ -121,22 +121,21 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def _inspect(folder: Path) -> ModelInfo:
     card: dict = {}
-    broken = None
-    card_path, model_path = folder / CARD_FILE, folder / MODEL_FILE
+    problems = []
     try:
-        card = json.loads(card_path.read_text())
+        card = json.loads((folder / CARD_FILE).read_text())
         if not isinstance(card, dict):
-            raise ValueError("not a JSON object")
+            card, problems = {}, ["card.json is not a JSON object"]
     except FileNotFoundError:
-        broken = "card.json is missing"
+        problems.append("card.json is missing")
     except (OSError, ValueError) as exc:
-        broken = f"card.json is unreadable ({exc})"
-        card = {}
+        problems.append(f"card.json is unreadable ({exc})")
+    model_path = folder / MODEL_FILE
     if not model_path.exists():
-        broken = "model.keras is missing"
+        problems.append("model.keras is missing")
     elif not zipfile.is_zipfile(model_path):
-        broken = "model.keras is not a valid Keras archive"
-    return ModelInfo(name=folder.name, path=folder, card=card, broken=broken)
+        problems.append("model.keras is not a valid Keras archive")
+    return ModelInfo(name=folder.name, path=folder, card=card, broken="; ".join(problems) or None)
 
 
 def list_models(root: Path | None = None) -> list[ModelInfo]:
@@ -213,8 +212,6 @@ def load_model(name: str | None = None, root: Path | None = None):
 
 def save(name: str, model, card: dict, root: Path | None = None, extra_files: dict[str, bytes] | None = None) -> ModelInfo:
     """Register a new version atomically: temp folder, then one rename."""
-    import keras
-
     root = root or models_dir()
     check_name(name)
     final = root / name
@@ -224,7 +221,7 @@ def save(name: str, model, card: dict, root: Path | None = None, extra_files: di
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".saving-{name}-"))
     try:
         tmp.chmod(0o755)
-        bare = keras.models.clone_model(model)  # without the optimizer's state
+        bare = type(model).from_config(model.get_config())  # uncompiled: no optimizer state
         bare.set_weights(model.get_weights())
         bare.save(tmp / MODEL_FILE)
         write_json_atomic(tmp / CARD_FILE, {"name": name, **card})

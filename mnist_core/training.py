@@ -24,6 +24,7 @@ Event = dict
 OnEvent = Callable[[Event], None]
 
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
+LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split"}
 STRATEGIES = ("default", "mirrored")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
 AUG_ROTATION_DEG = 15.0
@@ -80,9 +81,9 @@ class TrainConfig:
             value = getattr(self, name)
             integral = name in ("epochs", "batch_size")
             if isinstance(value, bool) or not isinstance(value, int | float) or (integral and int(value) != value):
-                found[name] = f"{name.replace('_', ' ').capitalize()} must be a {'whole ' if integral else ''}number."
+                found[name] = f"{LABELS[name]} must be a {'whole ' if integral else ''}number."
             elif not low <= value <= high:
-                found[name] = f"{name.replace('_', ' ').capitalize()} must be between {low:g} and {high:g}, not {value:g}."
+                found[name] = f"{LABELS[name]} must be between {low:g} and {high:g}, not {value:g}."
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 100):
             found["limit"] = "The training-set size must be at least 100 images (or empty for all of them)."
         if self.strategy not in STRATEGIES:

@@ -1,0 +1,25 @@
+"""The model zoo: every preset builds the shared contract."""
+
+import numpy as np
+import pytest
+
+from mnist_core import architectures
+
+
+@pytest.mark.parametrize("preset", list(architectures.PRESETS))
+def test_every_preset_takes_28x28x1_and_returns_softmax(preset):
+    model = architectures.build(preset)
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.output_shape == (None, 10)
+    out = np.asarray(model(np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32), training=False))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    assert architectures.PRESETS[preset].description
+
+
+def test_seed004_has_exactly_173738_parameters():
+    assert architectures.build("seed004").count_params() == 173_738
+
+
+def test_unknown_preset_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown preset 'resnet'"):
+        architectures.build("resnet")

@@ -1,0 +1,114 @@
+"""Training: settings validation, events, cancellation within one batch, and the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_core import registry, training
+from mnist_core.training import ConfigError, TrainConfig
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("epochs", 0, "Epochs must be between 1 and 200, not 0."),
+        ("epochs", 201, "Epochs must be between 1 and 200"),
+        ("batch_size", 4, "Batch size must be between 8 and 4096"),
+        ("batch_size", 10000, "Batch size must be between 8 and 4096"),
+        ("lr", 0.0, "Learning rate must be between 1e-06 and 1, not 0."),
+        ("val_split", 0.9, "Validation split must be between 0 and 0.5, not 0.9."),
+        ("epochs", 2.5, "Epochs must be a whole number."),
+        ("limit", 10, "The training-set size must be at least 100 images"),
+        ("preset", "resnet", "Unknown preset 'resnet'"),
+        ("strategy", "tpu", "Strategy must be one of default, mirrored."),
+    ],
+)
+def test_each_bad_setting_gets_one_sentence_on_its_field(field, value, message):
+    config = TrainConfig(**{field: value})
+    errors = config.errors()
+    assert list(errors) == [field]
+    assert errors[field].startswith(message)
+    with pytest.raises(ConfigError) as exc:
+        config.validate()
+    assert exc.value.field == field
+
+
+def test_preset_defaults_come_from_its_source():
+    config = TrainConfig.for_preset("seed001", epochs=3)
+    assert (config.epochs, config.batch_size) == (3, 32)
+    assert TrainConfig.for_preset("seed004").epochs == 5
+
+
+def test_training_512_samples_emits_progress_events(mnist):
+    events = []
+    config = TrainConfig(preset="seed004", epochs=1, batch_size=32, val_split=0.25, limit=512)
+    result = training.train(config, (mnist.x_train, mnist.y_train), events.append)
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and "epoch" in kinds
+    start = events[0]
+    assert start["train_samples"] == 384 and start["val_samples"] == 128
+    assert start["total_steps"] == 12  # ceil(384 / 32)
+    batches = [e for e in events if e["type"] == "batch"]
+    assert batches and batches[-1]["global_step"] == 12
+    assert all(np.isfinite(b["loss"]) and b["samples_per_sec"] > 0 for b in batches)
+    epoch = next(e for e in events if e["type"] == "epoch")
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= epoch.keys()
+    assert not result.stopped and len(result.history["loss"]) == 1
+
+
+def test_stop_request_ends_training_within_one_batch(mnist):
+    steps = []
+
+    def on_event(event):
+        if event["type"] == "batch":
+            steps.append(event["global_step"])
+
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] >= 3  # asked at the end of the 3rd batch
+
+    config = TrainConfig(preset="seed004", epochs=3, batch_size=16, val_split=0.0, limit=512)
+    result = training.train(config, (mnist.x_train, mnist.y_train), on_event, should_stop)
+    assert result.stopped
+    assert calls["n"] == 3  # no further batch ran after the request
+    assert len(result.history.get("loss", [])) <= 1
+
+
+def test_mirrored_strategy_runs_on_a_single_cpu_device(mnist):
+    config = TrainConfig(preset="seed004", epochs=1, batch_size=64, val_split=0.0, limit=256, strategy="mirrored")
+    result = training.train(config, (mnist.x_train, mnist.y_train))
+    assert np.isfinite(result.history["loss"][0])
+
+
+def test_cancelled_run_registers_nothing(mnist, registry_root):
+    config = TrainConfig(preset="seed004", epochs=1, batch_size=32, val_split=0.0, limit=512, name="never")
+    assert training.train_and_register(config, mnist, should_stop=lambda: True) is None
+    assert registry.list_models() == []
+
+
+def test_cli_train_registers_a_model_with_a_complete_card(registry_root, capsys):
+    from mnist_core.__main__ import main
+
+    code = main(["train", "--preset", "seed004", "--epochs", "1", "--limit", "600", "--val-split", "0.1", "--name", "cli-model"])
+    assert code == 0
+    assert "Registered cli-model: test accuracy" in capsys.readouterr().out
+    card = json.loads((registry_root / "cli-model" / "card.json").read_text())
+    assert card["preset"] == "seed004" and card["parameters"] == 173_738
+    assert card["config"]["epochs"] == 1 and card["config"]["limit"] == 600
+    assert card["data"]["fingerprint"] and card["versions"]["keras"].startswith("3.")
+    assert card["reproduce"].startswith("python -m mnist_core train --preset seed004 --epochs 1 --batch-size 64")
+    assert len(card["history"]["val_accuracy"]) == 1
+    assert 0 < card["test"]["accuracy"] <= 1 and len(card["test"]["per_class"]) == 10
+    assert np.array(card["test"]["confusion"]).sum() == 10000
+    assert card["training_seconds"] > 0
+
+
+def test_cli_bad_setting_is_one_sentence_not_a_traceback(registry_root, capsys):
+    from mnist_core.__main__ import main
+
+    assert main(["train", "--preset", "seed004", "--epochs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: Epochs must be between 1 and 200, not 0."
