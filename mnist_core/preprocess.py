@@ -68,7 +68,7 @@ def normalize(ink: np.ndarray) -> np.ndarray | None:
     scale = BOX / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
-    small = np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((nw, nh), resample), dtype=np.float32)
+    small = np.asarray(Image.fromarray(a.astype(np.float32)).resize((nw, nh), resample), dtype=np.float32)
     small = np.clip(small, 0.0, 1.0)
     total = float(small.sum())
     if not total > 0:
@@ -238,7 +238,7 @@ def decode(data: bytes | Image.Image) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(_too_many_pixels()) from exc
     except Exception as exc:
-        raise ImageError(f"This image is damaged or cut short and cannot be read ({_short(exc)}).") from exc
+        raise ImageError(f"This image is damaged or cut short and cannot be read: {_short(exc)}.") from exc
     return image
 
 
@@ -267,7 +267,7 @@ def _grey_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None
         a = np.asarray(image, dtype=np.float64)
         lo, hi = float(a.min()), float(a.max())
         a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
-        return Image.fromarray(a.astype(np.uint8), mode="L"), None
+        return Image.fromarray(a.astype(np.uint8)), None
     has_alpha = "A" in image.getbands() or "a" in image.getbands() or "transparency" in image.info
     try:
         if has_alpha:
@@ -289,8 +289,8 @@ def _array_to_images(x: np.ndarray) -> tuple[Image.Image, Image.Image | None]:
     _check_pixels((a.shape[1], a.shape[0]))
     u8 = np.round(_unit(a) * 255).astype(np.uint8)
     if u8.ndim == 2:
-        return Image.fromarray(u8, mode="L"), None
-    alpha = Image.fromarray(np.ascontiguousarray(u8[:, :, -1]), mode="L") if u8.shape[2] in (2, 4) else None
+        return Image.fromarray(u8), None
+    alpha = Image.fromarray(np.ascontiguousarray(u8[:, :, -1])) if u8.shape[2] in (2, 4) else None
     colour = u8[:, :, :3] if u8.shape[2] >= 3 else u8[:, :, 0]
     grey = Image.fromarray(np.ascontiguousarray(colour)).convert("L")
     return grey, alpha
@@ -347,40 +347,64 @@ def _ink(grey: np.ndarray) -> np.ndarray | None:
     """Grey page in [0, 1] -> ink map (ink high, paper 0), or None when the page has no contrast."""
     h, w = grey.shape
     smooth = ndimage.gaussian_filter(grey, 0.8)
-    lo, med, hi = np.percentile(smooth, [0.5, 50, 99.5])
+    lo, hi = np.percentile(smooth, [0.5, 99.5])
     if hi - lo < 0.08:  # blank, all black, all white
         return None
-    v = 1.0 - smooth if med - lo > hi - med else smooth  # the paper is the majority; ink is the far tail
-    k = max(15, min(h, w) // 4) | 1
-    background = ndimage.grey_opening(v, size=(k, k))
-    background = ndimage.uniform_filter(background, size=k)
-    return np.clip(v - background, 0.0, None)
+    k = max(15, min(h, w) // 4) | 1  # wider than any stroke
+    f = max(1, min(h, w) // 120)  # the light varies slowly: estimate it on a smaller copy
+    kf = max(3, k // f) | 1
+    # polarity: flatten the light first; the ink is then the long, thin tail (dark or light) of what is left
+    light = _upsample(ndimage.uniform_filter(_block_reduce(smooth, f, np.mean), kf), (h, w))
+    detail = smooth - light
+    dlo, dmed, dhi = np.percentile(detail, [0.01, 50, 99.99])
+    v = 1.0 - smooth if dmed - dlo > dhi - dmed else smooth
+    # the paper's level under the ink: a grey opening (strokes are narrower than k), then smoothed
+    paper = ndimage.grey_opening(_block_reduce(v, f, np.min), size=(kf, kf))
+    paper = _upsample(ndimage.uniform_filter(paper, kf), (h, w))
+    return np.clip(v - paper, 0.0, None)
+
+
+def _block_reduce(a: np.ndarray, f: int, reduce) -> np.ndarray:
+    if f == 1:
+        return a
+    h, w = (a.shape[0] // f) * f, (a.shape[1] // f) * f
+    return reduce(a[:h, :w].reshape(h // f, f, w // f, f), axis=(1, 3))
+
+
+def _upsample(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    if a.shape == shape:
+        return a
+    image = Image.fromarray(a.astype(np.float32)).resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.float32)
 
 
 def _otsu(values: np.ndarray) -> tuple[float, float]:
-    """Otsu's threshold and its separability (between-class / total variance, 1 = two clean classes)."""
+    """Otsu's threshold, and how far the ink stands out: (ink mean - paper mean) / paper spread."""
     hist, edges = np.histogram(values, bins=256, range=(0.0, float(values.max()) + 1e-6))
     p = hist.astype(np.float64) / hist.sum()
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(p)
     m0 = np.cumsum(p * centres)
-    mean = m0[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mean * w0 - m0) ** 2 / (w0 * (1 - w0))
-    between = np.nan_to_num(between)
+        between = np.nan_to_num((m0[-1] * w0 - m0) ** 2 / (w0 * (1 - w0)))
     i = int(np.argmax(between))
-    total = float((p * (centres - mean) ** 2).sum())
-    return float(edges[i + 1]), float(between[i] / total) if total > 0 else 0.0
+    paper, ink = p[: i + 1], p[i + 1 :]
+    if ink.sum() == 0 or paper.sum() == 0:
+        return float(edges[i + 1]), 0.0
+    mu0 = (paper * centres[: i + 1]).sum() / paper.sum()
+    mu1 = (ink * centres[i + 1 :]).sum() / ink.sum()
+    sd0 = np.sqrt((paper * (centres[: i + 1] - mu0) ** 2).sum() / paper.sum())
+    return float(edges[i + 1]), float((mu1 - mu0) / max(sd0, 1e-3))
 
 
 def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
     """Ink map -> [(box in ink coordinates, the digit's own ink crop)], in reading order."""
     h, w = ink.shape
-    threshold, separability = _otsu(ink)
+    threshold, contrast = _otsu(ink)
     threshold = max(threshold, 0.06)
     mask = ink > threshold
     fraction = float(mask.mean())
-    if separability < 0.55 or fraction > 0.45 or fraction == 0:
+    if contrast < 6 or fraction > 0.45 or fraction == 0:
         return []  # noise or texture, not ink on paper
     mask &= ~_ruled_lines(mask)
     labels, n = ndimage.label(mask, structure=np.ones((3, 3)))

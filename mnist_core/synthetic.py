@@ -31,7 +31,7 @@ def _ink_alpha(digit: np.ndarray, height: float) -> np.ndarray:
     d = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     scale = height / d.shape[0]
     size = (max(1, round(d.shape[1] * scale)), max(1, round(d.shape[0] * scale)))
-    up = np.asarray(Image.fromarray(d, mode="F").resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+    up = np.asarray(Image.fromarray(d).resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
     # MNIST's grey edges blown up look like a felt pen; sharpen them into a written stroke
     return np.clip((up - 0.25) / 0.5, 0.0, 1.0)
 
@@ -138,11 +138,11 @@ def _photograph(
     a = ink[..., None]
     rgb = rgb * (1 - a) + pen * a
     rgb = rgb * illumination[..., None]
-    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), mode="RGB")
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
     if blur > 0:
         image = image.filter(ImageFilter.GaussianBlur(blur))
     rgb = np.asarray(image, dtype=np.float32) + rng.normal(0, noise, (h, w, 1)) + rng.normal(0, noise / 3, (h, w, 3))
-    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), mode="RGB")
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
     if jpeg_quality:
         buf = io.BytesIO()
         image.save(buf, format="JPEG", quality=int(jpeg_quality))
@@ -269,3 +269,92 @@ def examples(x: np.ndarray, y: np.ndarray, seed: int = 0) -> list[Example]:
             number(two_lines),
         ),
     ]
+
+
+# ---------------------------------------------------------------- files, good and bad
+
+
+def encode(image: Image.Image, fmt: str, **options) -> bytes:
+    """An image saved as ``fmt`` (PNG, JPEG, BMP, TIFF, GIF, WEBP), in memory."""
+    buf = io.BytesIO()
+    image.save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def odd_files(digit_images: Sequence[np.ndarray], rng: np.random.Generator | int | None = None) -> dict[str, tuple[str, bytes]]:
+    """The same number written on paper, saved in every format and mode people upload: {case: (file name, bytes)}.
+
+    Each one reads as the digits given; "animated GIF" shows them in its first frame only
+    and "EXIF-rotated JPEG" stores the pixels turned a quarter and says so in its EXIF tag.
+    """
+    rng = _rng(rng)
+    row = number_row(digit_images, rng, jpeg_quality=None)
+    grey = row.convert("L")
+    ink = 255 - np.asarray(grey)
+    files: dict[str, tuple[str, bytes]] = {}
+    for fmt, ext in (("PNG", "png"), ("JPEG", "jpg"), ("BMP", "bmp"), ("TIFF", "tif"), ("GIF", "gif"), ("WEBP", "webp")):
+        files[fmt] = (f"number.{ext}", encode(row, fmt))
+    twelve_bit = (np.asarray(grey, dtype=np.uint16) * 16).astype(np.uint16)  # a 12-bit scanner in a 16-bit file
+    files["16-bit greyscale TIFF"] = ("scan16.tif", encode(Image.fromarray(twelve_bit), "TIFF"))
+    files["CMYK JPEG"] = ("print.jpg", encode(row.convert("CMYK"), "JPEG", quality=90))
+    files["1-bit PNG"] = ("fax.png", encode(grey.point(lambda v: 255 if v > 128 else 0).convert("1"), "PNG"))
+    palette = grey.quantize(16)
+    background = int(np.bincount(np.asarray(palette).ravel()).argmax())
+    files["palette PNG with transparency"] = ("sticker.png", encode(palette, "PNG", transparency=background))
+    alpha = Image.fromarray(np.clip(ink.astype(np.int16) * 2, 0, 255).astype(np.uint8))
+    files["LA PNG, ink on transparent"] = ("ink.png", encode(Image.merge("LA", (Image.new("L", grey.size, 30), alpha)), "PNG"))
+    white_ink = Image.merge("RGBA", (*Image.new("RGB", grey.size, (255, 255, 255)).split(), alpha))
+    files["RGBA PNG, white ink on transparent"] = ("white.png", encode(white_ink, "PNG"))
+    files["RGBA PNG, opaque"] = ("opaque.png", encode(row.convert("RGBA"), "PNG"))
+    other = number_row(list(digit_images)[::-1], rng, jpeg_quality=None).resize(row.size)
+    files["animated GIF"] = ("anim.gif", encode(row, "GIF", save_all=True, append_images=[other], duration=200, loop=0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to display"
+    files["EXIF-rotated JPEG"] = ("phone.jpg", encode(row.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif))
+    return files
+
+
+def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
+    """A tiny PNG whose header declares ``width`` x ``height`` pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    rows = zlib.compress(b"\x00" * (width + 1) * 4)  # a few rows of the promised 900 megapixels
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", rows)
+        + chunk(b"IEND", b"")
+    )
+
+
+def bad_files() -> dict[str, tuple[str, bytes]]:
+    """Uploads that are not readable images: {case: (file name, bytes)}."""
+    page = Image.effect_noise((160, 120), 40).convert("RGB")
+    png, jpeg = encode(page, "PNG"), encode(page, "JPEG")  # cut after the header, inside the pixels
+    return {
+        "zero bytes": ("empty.png", b""),
+        "text named .png": ("notes.png", b"These are my notes, not a picture.\n" * 20),
+        "truncated PNG": ("cut.png", png[: len(png) * 2 // 3]),
+        "truncated JPEG": ("cut.jpg", jpeg[: len(jpeg) * 2 // 3]),
+        "PNG bomb 30000x30000": ("bomb.png", bomb_png()),
+        "SVG": ("drawing.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'),
+        "PDF": ("scan.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"),
+    }
+
+
+def blank_files(rng: np.random.Generator | int | None = None) -> dict[str, tuple[str, bytes]]:
+    """Readable images with no digit in them: {case: (file name, bytes)}."""
+    rng = _rng(rng)
+    noise = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    paper = np.clip(rng.normal(235, 4, (300, 400)), 0, 255).astype(np.uint8)
+    return {
+        "all-white photo": ("white.jpg", encode(Image.fromarray(paper).convert("RGB"), "JPEG")),
+        "all-black photo": ("black.jpg", encode(Image.new("RGB", (400, 300), (3, 3, 3)), "JPEG")),
+        "pure noise": ("noise.png", encode(Image.fromarray(noise), "PNG")),
+        "1x1 image": ("dot.png", encode(Image.new("L", (1, 1), 0), "PNG")),
+        "10000x50 strip": ("strip.png", encode(Image.new("L", (10000, 50), 250), "PNG")),
+    }
