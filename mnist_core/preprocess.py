@@ -217,6 +217,7 @@ def decode(data: bytes | Image.Image) -> Image.Image:
             raise ImageError(f"This is an SVG drawing; export it as {FORMATS} and upload that.")
         try:
             with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PIL's notes about odd metadata in damaged files
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -226,6 +227,7 @@ def decode(data: bytes | Image.Image) -> Image.Image:
         _check_pixels(image.size)
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's notes about odd metadata in damaged files
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
