@@ -46,7 +46,7 @@ def cmd_train(args) -> int:
     else:
         overrides = {
             "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
-            "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from,
+            "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from, "schedule": args.schedule,
             "augment": True if args.augment else None,
         }  # fmt: skip
         config = training.TrainConfig.for_preset(args.preset, **overrides)
@@ -155,6 +155,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--name", help="the new model's name (default: PRESET-DATE-TIME)")
     t.add_argument(
         "--strategy", choices=["default", "mirrored"], default="default", help="mirrored: tf.distribute.MirroredStrategy over every GPU"
+    )
+    t.add_argument(
+        "--schedule", choices=["cosine", "constant"], help="learning rate: warm-up + cosine decay, or constant (default: the preset's)"
     )
     t.add_argument("--init-from", help="start from this registered model's weights (fine-tuning)")
     t.add_argument("--config", help="read the settings from a JSON TrainConfig instead")

@@ -136,31 +136,31 @@ PRESETS: dict[str, Preset] = {
             "seed000",
             "Two 5x5 and two 3x3 conv pairs, max-pooling, dropout, Dense 256.",
             build_seed000,
-            {"epochs": 10, "batch_size": 128, "lr": 1e-3, "val_split": 0.2, "augment": False},
+            {"epochs": 10, "batch_size": 128, "lr": 1e-3, "val_split": 0.2, "augment": False, "schedule": "constant"},
         ),
         Preset(
             "seed001",
             "Conv 32 + Conv 64, max-pooling, dropout, Dense 128 (source: 98.86 %).",
             build_seed001,
-            {"epochs": 12, "batch_size": 32, "lr": 1e-3, "val_split": 0.0, "augment": False},
+            {"epochs": 12, "batch_size": 32, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
         Preset(
             "seed002",
             "Three 3x3 convs with two max-poolings, Dense 128.",
             build_seed002,
-            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.2, "augment": False},
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.2, "augment": False, "schedule": "constant"},
         ),
         Preset(
             "seed003",
             "Two 3x3 convs with max-pooling, Dense 128.",
             build_seed003,
-            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False},
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
         Preset(
             "seed004",
             "The smallest: one conv, max-pooling, Dense 32; 173,738 parameters (source: 98.16 %).",
             build_seed004,
-            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False},
+            {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
     ]
 }

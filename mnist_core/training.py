@@ -26,6 +26,7 @@ OnEvent = Callable[[Event], None]
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
 LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split"}
 STRATEGIES = ("default", "mirrored")
+SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
 AUG_ROTATION_DEG = 15.0
 AUG_SCALE = 0.12
@@ -53,6 +54,7 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images (quick experiments)
     name: str | None = None  # the registered model's name; suggested when empty
     strategy: str = "default"
+    schedule: str = "cosine"  # learning rate: warm-up + cosine decay, or constant (as the seed sources)
     include_samples: bool = False  # reserved: the user's own samples, oversampled
     init_from: str | None = None  # reserved: fine-tune from a registered model's weights
 
@@ -86,6 +88,8 @@ class TrainConfig:
                 found[name] = f"{LABELS[name]} must be between {low:g} and {high:g}, not {value:g}."
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 100):
             found["limit"] = "The training-set size must be at least 100 images (or empty for all of them)."
+        if self.schedule not in SCHEDULES:
+            found["schedule"] = f"Schedule must be one of {', '.join(SCHEDULES)}."
         if self.strategy not in STRATEGIES:
             found["strategy"] = f"Strategy must be one of {', '.join(STRATEGIES)}."
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -215,7 +219,10 @@ class _ProgressCallback(keras.callbacks.Callback):
 
 
 def compile_model(model: keras.Model, config: TrainConfig, total_steps: int) -> None:
-    """Adam with a short warm-up and cosine decay: the same recipe for every preset."""
+    """Adam, at a constant rate or with a short warm-up and cosine decay."""
+    if config.schedule == "constant":
+        model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return
     warmup = min(max(total_steps // 20, 1), 1000)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.lr / 10,
@@ -293,6 +300,7 @@ def reproduce_command(config: TrainConfig, name: str) -> str:
     parts += ["--augment"] if config.augment else []
     parts += [f"--val-split {config.val_split:g}", f"--seed {config.seed}"]
     parts += [f"--limit {config.limit}"] if config.limit else []
+    parts += [f"--schedule {config.schedule}"] if config.schedule != "cosine" else []
     parts += [f"--strategy {config.strategy}"] if config.strategy != "default" else []
     parts += [f"--init-from {config.init_from}"] if config.init_from else []
     return " ".join([*parts, f"--name {name}"])

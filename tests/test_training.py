@@ -22,6 +22,7 @@ from mnist_core.training import ConfigError, TrainConfig
         ("limit", 10, "The training-set size must be at least 100 images"),
         ("preset", "resnet", "Unknown preset 'resnet'"),
         ("strategy", "tpu", "Strategy must be one of default, mirrored."),
+        ("schedule", "linear", "Schedule must be one of cosine, constant."),
     ],
 )
 def test_each_bad_setting_gets_one_sentence_on_its_field(field, value, message):
