@@ -262,25 +262,35 @@ def _short(exc: Exception) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
-def _grey_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
-    """Any PIL mode -> 8-bit grey ("L") and, when the image has transparency, its alpha ("L")."""
+def _grey(image: Image.Image) -> Image.Image:
+    """Any PIL mode -> 8-bit grey ("L"). Transparent parts become a background that contrasts with the ink."""
     mode = image.mode
     if mode in ("I", "F") or mode.startswith("I;"):
         a = np.asarray(image, dtype=np.float64)
         lo, hi = float(a.min()), float(a.max())
         a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
-        return Image.fromarray(a.astype(np.uint8)), None
+        return Image.fromarray(a.astype(np.uint8))
     has_alpha = "A" in image.getbands() or "a" in image.getbands() or "transparency" in image.info
     try:
-        if has_alpha:
-            rgba = image.convert("RGBA")
-            return rgba.convert("L"), rgba.getchannel("A")
-        return image.convert("RGB").convert("L") if mode not in ("L", "1") else image.convert("L"), None
+        if not has_alpha:
+            return image.convert("L") if mode in ("L", "1") else image.convert("RGB").convert("L")
+        rgba = image.convert("RGBA")
+        grey, alpha = rgba.convert("L"), rgba.getchannel("A")
     except Exception as exc:
         raise ImageError(f"This image's colour format ({mode}) cannot be read; save it as {FORMATS}.") from exc
+    return _composite(np.asarray(grey), np.asarray(alpha))
 
 
-def _array_to_images(x: np.ndarray) -> tuple[Image.Image, Image.Image | None]:
+def _composite(grey: np.ndarray, alpha: np.ndarray) -> Image.Image:
+    """Put what is visible over white when it is dark (ink on a transparent sheet), over black when it is light."""
+    a = alpha.astype(np.float32) / 255.0
+    g = grey.astype(np.float32)
+    visible = float((g * a).sum() / a.sum()) if a.sum() > 0 else 0.0
+    background = 255.0 if visible < 128 else 0.0
+    return Image.fromarray(np.round(g * a + background * (1 - a)).astype(np.uint8))
+
+
+def _array_to_grey(x: np.ndarray) -> Image.Image:
     a = _numeric(x, "image")
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
@@ -291,11 +301,9 @@ def _array_to_images(x: np.ndarray) -> tuple[Image.Image, Image.Image | None]:
     _check_pixels((a.shape[1], a.shape[0]))
     u8 = np.round(_unit(a) * 255).astype(np.uint8)
     if u8.ndim == 2:
-        return Image.fromarray(u8), None
-    alpha = Image.fromarray(np.ascontiguousarray(u8[:, :, -1])) if u8.shape[2] in (2, 4) else None
-    colour = u8[:, :, :3] if u8.shape[2] >= 3 else u8[:, :, 0]
-    grey = Image.fromarray(np.ascontiguousarray(colour)).convert("L")
-    return grey, alpha
+        return Image.fromarray(u8)
+    grey = np.asarray(Image.fromarray(np.ascontiguousarray(u8[:, :, :3])).convert("L")) if u8.shape[2] >= 3 else u8[:, :, 0]
+    return _composite(grey, u8[:, :, -1]) if u8.shape[2] in (2, 4) else Image.fromarray(grey)
 
 
 # ---------------------------------------------------------------- photos and scans
@@ -306,23 +314,17 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
 
     An empty list means no digit was found; an unreadable input raises ImageError.
     """
-    if isinstance(data, np.ndarray):
-        grey_full, alpha_full = _array_to_images(data)
-    else:
-        grey_full, alpha_full = _grey_and_alpha(decode(data))
+    grey_full = _array_to_grey(data) if isinstance(data, np.ndarray) else _grey(decode(data))
     w, h = grey_full.size
     scale = min(1.0, math.sqrt(WORK_PIXELS / (w * h)))
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    grey = _as_work(grey_full, size)
-    alpha = _as_work(alpha_full, size) if alpha_full is not None else None
+    small = grey_full.resize(size, Image.Resampling.BOX) if size != grey_full.size else grey_full
+    grey = np.asarray(small, dtype=np.float32) / 255.0
     if min(grey.shape) < 8:
         return []
-    if alpha is not None and (alpha > 0.5).mean() < 0.5 and float(alpha.max() - alpha.min()) > 0.25:
-        ink = alpha  # drawn on a transparent background: the opaque part is the ink
-    else:
-        ink = _ink(grey)
-        if ink is None:
-            return []
+    ink = _ink(grey)
+    if ink is None:
+        return []
     found = _segment(ink)
     if not found:
         return []
@@ -337,12 +339,6 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
         ob = (math.floor(x0 * sx), math.floor(y0 * sy), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
         digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
     return digits
-
-
-def _as_work(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
-    if image.size != size:
-        image = image.resize(size, Image.Resampling.BOX)
-    return np.asarray(image, dtype=np.float32) / 255.0
 
 
 def _ink(grey: np.ndarray) -> np.ndarray | None:
