@@ -36,9 +36,9 @@ def show_prediction(reading) -> None:
 def show_what_the_model_sees(model, reading) -> None:
     st.subheader("What the model sees")
     seen, why, words = st.columns([1, 1, 1.4], vertical_alignment="center")
-    seen.image(upscale(reading.image, 8), caption="The 28×28 input, enlarged", clamp=True)
+    seen.image(upscale(reading.image, 8), caption="The 28×28 input, enlarged", clamp=True, output_format="PNG")
     heat = model.saliency(reading.image, reading.digit)
-    why.image(saliency_overlay(reading.image, heat, 8), caption=f"Pixels that speak for a {reading.digit}")
+    why.image(saliency_overlay(reading.image, heat, 8), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
     words.markdown(
         "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a "
         "28×28 square, the way the MNIST digits were prepared. Bright areas on the right pushed the "

@@ -48,7 +48,7 @@ def show_image(name: str, data: bytes, readings) -> None:
         with st.container(horizontal=True, gap="small"):
             for r in readings:
                 with st.container(width=DIGIT_PX + 8, gap=None):
-                    st.image(upscale(r.image, DIGIT_PX // 28), clamp=True)
+                    st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
                     lines = [f"**{d}** · {p:.0%}" if k == 0 else f"{d} · {p:.0%}" for k, (d, p) in enumerate(r.top3)]
                     st.caption("  \n".join(lines))
 

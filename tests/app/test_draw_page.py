@@ -1,0 +1,177 @@
+"""The Draw page under AppTest: the canvas result is injected as the Components v2 payload.
+
+The drawings are MNIST test digits redrawn with a round brush on a canvas-sized image
+(``synthetic.canvas_rgba``), the way the browser component returns them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from mnist_core import synthetic
+from mnist_core.inference import Predictor
+from tests.conftest import PROJECT_ROOT
+
+SIZE = 336  # the page's canvas
+
+
+def canvas_payload(rgba: np.ndarray) -> dict:
+    """What streamlit-drawable-canvas 0.13 sends at mouse-up with return_image_data=True."""
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}
+
+
+def drawing(digit: np.ndarray, seed: int) -> np.ndarray:
+    return synthetic.canvas_rgba(digit, seed, size=SIZE, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+
+
+@pytest.fixture(scope="module")
+def drawings(tiny_registry_template, mnist) -> dict:
+    """Two drawings of different digits that the tiny model reads right, and one it hesitates on.
+
+    Each is (rgba, digit, unsure): the tiny model is often unsure even when right.
+    """
+    model = Predictor.load(root=tiny_registry_template)
+    found: dict = {}
+    for i in range(300):
+        rgba = drawing(mnist.x_test[i], i)
+        reading = model.read_canvas(rgba)
+        if reading is None:
+            continue
+        label = int(mnist.y_test[i])
+        if reading.digit == label and "right" not in found:
+            found["right"] = (rgba, label, reading.unsure)
+        elif reading.digit == label and label != found["right"][1]:
+            found.setdefault("other", (rgba, label, reading.unsure))
+        if reading.unsure:
+            found.setdefault("doubtful", (rgba, reading.candidates, True))
+        if len(found) == 3:
+            return found
+    pytest.fail("the tiny model read too few test drawings right")
+
+
+def open_app() -> AppTest:
+    return AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+
+
+def draw(at: AppTest, rgba: np.ndarray) -> AppTest:
+    """Stroke on the canvas currently shown, as the browser would report it at mouse-up."""
+    key = f"canvas-{at.session_state['canvas_round']}"
+    at.session_state[key] = canvas_payload(rgba)
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_data(at: AppTest):
+    """The probabilities chart's data (Streamlit ships a spec's inline values as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[0].proto.data.data)
+
+
+def canvas_props(at: AppTest) -> dict:
+    return json.loads(at.get("bidi_component")[0].proto.json)
+
+
+def test_the_app_opens_on_the_draw_page_with_an_invitation_and_no_prediction(tiny_registry):
+    at = open_app()
+    assert not at.exception
+    assert at.title[0].value == "Draw a digit"
+    assert "Draw a digit from 0 to 9" in at.info[0].body
+    assert "Prediction" not in metrics(at)
+    props = canvas_props(at)
+    assert props["canvasWidth"] >= 280 and props["canvasHeight"] >= 280
+    assert props["drawingMode"] == "freedraw" and props["returnImageData"] is True
+
+
+def test_a_drawn_digit_is_read_with_its_confidence_probabilities_and_saliency(tiny_registry, drawings):
+    rgba, digit, unsure = drawings["right"]
+    at = draw(open_app(), rgba)
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Prediction"] == str(digit)
+    assert shown["Confidence"].endswith("%") and 0 < float(shown["Confidence"].rstrip("%")) <= 100
+    assert bool(at.warning) == unsure, "the doubt message shows exactly when the model is unsure"
+    assert not at.info, "the invitation to draw goes once something is drawn"
+    bars = chart_data(at).to_dict("records")
+    assert [b["digit"] for b in bars] == [str(d) for d in range(10)]
+    assert [b["digit"] for b in bars if b["top"]] == [str(digit)]
+    assert sum(b["probability"] for b in bars) == pytest.approx(1.0, abs=1e-3)
+    assert any(s.value == "What the model sees" for s in at.subheader)
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert any("28×28" in c for c in captions) and any(f"for a {digit}" in c for c in captions)
+
+
+def test_a_doubtful_drawing_names_the_two_candidates(tiny_registry, drawings):
+    rgba, (a, b), _ = drawings["doubtful"]
+    at = draw(open_app(), rgba)
+    assert [w.body for w in at.warning] == [f"Not sure: a {a} or a {b}?"]
+    assert metrics(at)["Prediction"] == str(a)
+
+
+def test_every_new_stroke_updates_the_prediction(tiny_registry, drawings):
+    at = draw(open_app(), drawings["right"][0])
+    assert metrics(at)["Prediction"] == str(drawings["right"][1])
+    at = draw(at, drawings["other"][0])
+    assert metrics(at)["Prediction"] == str(drawings["other"][1])
+
+
+def test_clear_empties_the_canvas_and_removes_the_prediction(tiny_registry, drawings):
+    at = draw(open_app(), drawings["right"][0])
+    old_key = at.get("bidi_component")[0].key
+    at.button[0].click().run()
+    assert at.get("bidi_component")[0].key != old_key, "a fresh canvas (new key) is an empty canvas"
+    assert "Prediction" not in metrics(at)
+    assert "Draw a digit from 0 to 9" in at.info[0].body
+    at = draw(at, drawings["right"][0])  # and the new canvas reads as well
+    assert metrics(at)["Prediction"] == str(drawings["right"][1])
+
+
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        np.full((SIZE, SIZE, 4), 255, np.uint8),  # untouched white canvas
+        np.zeros((SIZE, SIZE, 4), np.uint8),  # fully transparent canvas
+    ],
+    ids=["white", "transparent"],
+)
+def test_an_empty_canvas_is_an_invitation_not_a_prediction(tiny_registry, canvas):
+    at = draw(open_app(), canvas)
+    assert not at.exception
+    assert "Prediction" not in metrics(at)
+    assert at.info
+
+
+def test_a_dot_is_not_read_as_a_digit(tiny_registry):
+    canvas = np.full((SIZE, SIZE, 4), 255, np.uint8)
+    canvas[160:170, 160:170, :3] = 17
+    at = draw(open_app(), canvas)
+    assert "Prediction" not in metrics(at)
+
+
+def test_the_pen_width_is_adjustable_with_a_default_that_suits_the_canvas(tiny_registry):
+    at = open_app()
+    slider = at.slider(key="stroke_width")
+    default = canvas_props(at)["strokeWidth"]
+    assert slider.value == default and 0.04 <= default / canvas_props(at)["canvasWidth"] <= 0.1
+    slider.set_value(36).run()
+    assert canvas_props(at)["strokeWidth"] == 36
+
+
+def test_without_a_model_the_page_says_how_to_get_one(registry_root):
+    at = open_app()
+    assert not at.exception
+    assert any("No model is registered yet" in i.body for i in at.info)
+    assert not at.metric
