@@ -228,6 +228,9 @@ def save(name: str, model, card: dict, root: Path | None = None, extra_files: di
         for fname, blob in (extra_files or {}).items():
             (tmp / fname).write_bytes(blob)
         os.rename(tmp, final)
+    except OSError as exc:  # a full disk, a read-only folder: nothing already saved is touched
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RegistryError(f"Could not save model {name!r} ({exc.strerror or exc}); nothing was changed.") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -237,7 +240,10 @@ def save(name: str, model, card: dict, root: Path | None = None, extra_files: di
 def update_card(name: str, changes: dict, root: Path | None = None) -> dict:
     info = get(name, root)
     card = {**info.card, **changes}
-    write_json_atomic(info.path / CARD_FILE, card)
+    try:
+        write_json_atomic(info.path / CARD_FILE, card)
+    except OSError as exc:
+        raise RegistryError(f"Could not update the card of {name!r} ({exc.strerror or exc}); the old card is intact.") from exc
     return card
 
 

@@ -85,6 +85,21 @@ def test_no_model_says_how_to_train_one(registry_root):
         registry.active()
 
 
+def test_full_disk_during_a_card_update_keeps_the_old_card(registry_root, monkeypatch):
+    save_tiny("card", registry_root)
+    before = (registry_root / "card" / "card.json").read_text()
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(registry.os, "fsync", full)  # the temp card is written, then the disk is full
+    with pytest.raises(RegistryError, match="the old card is intact"):
+        registry.update_card("card", {"test": {"accuracy": 1.0}})
+    monkeypatch.undo()
+    assert (registry_root / "card" / "card.json").read_text() == before
+    assert not list((registry_root / "card").glob(".card.json-*"))
+
+
 def test_crash_in_the_middle_of_a_save_leaves_nothing_half_written(registry_root, monkeypatch):
     save_tiny("keep", registry_root)
     registry.set_active("keep")
@@ -93,7 +108,7 @@ def test_crash_in_the_middle_of_a_save_leaves_nothing_half_written(registry_root
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(registry, "write_json_atomic", crash)  # the model file is written, the card fails
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(RegistryError, match=r"Could not save model 'half' \(No space left on device\); nothing was changed"):
         save_tiny("half", registry_root)
     assert [m.name for m in registry.list_models()] == ["keep"]
     assert not (registry_root / "half").exists()
