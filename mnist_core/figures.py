@@ -30,14 +30,27 @@ def error_caption(true: int, pred: int, confidence: float) -> str:
     return f"{int(true)} → {int(pred)} ({confidence:.0%})"
 
 
-def saliency_overlay(image: np.ndarray, saliency: np.ndarray, factor: int = 8, alpha: float = 0.6) -> np.ndarray:
-    """The digit in grey with the saliency map (0..1) laid over it in warm colours, as uint8 RGB."""
+def disagreement_caption(pred_a: int, pred_b: int, true: int) -> str:
+    """``4 → 9, true 4``: what model A said, what model B said, and the truth."""
+    return f"{int(pred_a)} → {int(pred_b)}, true {int(true)}"
+
+
+def filter_label(true: int | None, pred: int | None) -> str:
+    """``true 4 · predicted 9`` for a gallery filter ('' when it lets everything through)."""
+    parts = [f"true {true}"] if true is not None else []
+    return " · ".join([*parts, f"predicted {pred}"] if pred is not None else parts)
+
+
+def saliency_overlay(image: np.ndarray, saliency: np.ndarray, factor: int = 8) -> np.ndarray:
+    """The digit in dim grey with the saliency map (0..1) laid over it in fire colours, as uint8 RGB."""
     from matplotlib import colormaps
 
-    grey = np.asarray(image, np.float32) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
-    heat = colormaps["inferno"](np.clip(saliency, 0, 1))[..., :3]
-    weight = alpha * np.clip(saliency, 0, 1)[..., None]
-    rgb = (1 - weight) * (0.25 + 0.5 * grey[..., None]) + weight * heat
+    image = np.asarray(image)
+    grey = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
+    strength = np.clip(saliency, 0, 1)
+    heat = colormaps["inferno"](0.35 + 0.65 * strength)[..., :3]
+    weight = np.sqrt(strength)[..., None] * 0.9  # faint evidence still shows
+    rgb = (1 - weight) * (0.08 + 0.4 * grey[..., None]) + weight * heat
     return (np.clip(rgb, 0, 1) * 255).astype(np.uint8).repeat(factor, axis=0).repeat(factor, axis=1)
 
 
@@ -55,6 +68,43 @@ def digit_grid(images: np.ndarray, titles: Sequence[str], wrong: Sequence[bool] 
             ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
             ax.set_title(titles[i], fontsize=9, color=WRONG if wrong is not None and wrong[i] else "#111827")
     return fig
+
+
+def prediction_grid(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray, cols: int = 8):
+    """``digit_grid`` of the chosen test digits, titled ``true / predicted``, wrong ones in red."""
+    titles = [f"{y_true[i]} / {y_pred[i]}" for i in indices]
+    return digit_grid(images[indices], titles, np.asarray(y_pred)[indices] != np.asarray(y_true)[indices], cols)
+
+
+# ---------------------------------------------------------------- headline numbers
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def headline_metrics(ev, card: Mapping) -> list[dict]:
+    """Keyword arguments for one ``st.metric`` each: accuracy, loss, errors, parameters, training time."""
+    params = card.get("parameters")
+    return [
+        {"label": "Test accuracy", "value": f"{ev.accuracy:.2%}"},
+        {"label": "Loss", "value": f"{ev.loss:.4f}", "help": "Mean cross-entropy on the test set"},
+        {"label": f"Errors (of {len(ev.y_true):,})", "value": f"{len(ev.errors):,}"},
+        {"label": "Parameters", "value": "-" if params is None else f"{params:,}"},
+        {"label": "Training time", "value": duration(card.get("training_seconds"))},
+    ]
+
+
+def comparison_metrics(comp, name_a: str, name_b: str) -> list[dict]:
+    """Keyword arguments for ``st.metric``: B's accuracy with the delta, errors fixed and introduced, disagreements."""
+    return [
+        {"label": f"{name_b} accuracy", "value": f"{comp.b.accuracy:.2%}", "delta": f"{comp.accuracy_delta * 100:+.2f} points vs {name_a}"},
+        {"label": "Errors fixed", "value": f"{len(comp.fixed):,}", "help": f"Wrong in {name_a}, right in {name_b}"},
+        {"label": "Errors introduced", "value": f"{len(comp.introduced):,}", "help": f"Right in {name_a}, wrong in {name_b}"},
+        {"label": "Disagreements", "value": f"{len(comp.disagreements):,}", "help": "Test digits the two models read differently"},
+    ]
 
 
 # ---------------------------------------------------------------- confusion matrix
@@ -120,15 +170,15 @@ def confusion_chart(confusion: np.ndarray, normalise: bool = False, height: int 
     return alt.layer(rects.add_params(cell), text).properties(width="container", height=height)
 
 
-def clicked_cell(selection: Mapping | None) -> tuple[int, int] | None:
-    """The (true, predicted) cell clicked in ``confusion_chart``, from Streamlit's selection state."""
-    points = ((selection or {}).get(CELL_PARAM) or []) if isinstance(selection, Mapping) else []
+def clicked_cell(event: Mapping | None) -> tuple[int, int] | None:
+    """The (true, predicted) cell clicked in ``confusion_chart``, from the event ``st.altair_chart`` returns."""
+    selection = (event or {}).get("selection") if isinstance(event, Mapping) else None
+    points = (selection or {}).get(CELL_PARAM) if isinstance(selection, Mapping) else None
     if not points:
         return None
-    point = points[0]
     try:
-        return int(point["true"]), int(point["predicted"])
-    except (KeyError, TypeError, ValueError):
+        return int(points[0]["true"]), int(points[0]["predicted"])
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
 
 
@@ -167,7 +217,7 @@ def curve_charts(history: Mapping[str, Sequence[float]], height: int = 260) -> d
             .encode(
                 x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1, format="d")),
                 y=alt.Y("value:Q", title=metric.capitalize(), scale=alt.Scale(zero=False), axis=alt.Axis(format=axis_fmt)),
-                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="bottom")),
+                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="top")),
                 tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", title=metric, format=fmt)],
             )
             .properties(height=height, title=metric.capitalize())
@@ -188,7 +238,7 @@ def probabilities_chart(probs: np.ndarray, true: int, height: int = 200) -> alt.
             y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color(
                 "role:N", title=None, scale=alt.Scale(domain=["true digit", "prediction", "other"], range=[RIGHT, WRONG, "#9ca3af"]),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="top"),
             ),
             tooltip=["digit:O", alt.Tooltip("probability:Q", format=".2%")],
         )
@@ -209,7 +259,7 @@ def class_counts_chart(y_train: np.ndarray, y_test: np.ndarray, height: int = 24
             x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
             xOffset="split:N",
             y=alt.Y("share:Q", title="Share of the split", axis=alt.Axis(format="%")),
-            color=alt.Color("split:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["digit:O", "split:N", "images:Q", alt.Tooltip("share:Q", format=".2%")],
         )
         .properties(height=height)
@@ -237,7 +287,7 @@ def true_vs_predicted_chart(y_true: np.ndarray, y_pred: np.ndarray, indices: np.
         .encode(
             x=alt.X("x:Q", title="True digit", scale=alt.Scale(domain=[-0.5, 9.5], nice=False), axis=ticks),
             y=alt.Y("y:Q", title="Predicted digit", scale=alt.Scale(domain=[-0.5, 9.5], nice=False), axis=ticks),
-            color=alt.Color("answer:N", title=None, scale=alt.Scale(domain=["right", "wrong"], range=[RIGHT, WRONG]), legend=alt.Legend(orient="bottom")),
+            color=alt.Color("answer:N", title=None, scale=alt.Scale(domain=["right", "wrong"], range=[RIGHT, WRONG]), legend=alt.Legend(orient="top")),
             opacity=alt.when(alt.datum.answer == "wrong").then(alt.value(0.95)).otherwise(alt.value(0.35)),
             tooltip=["image:Q", "true:O", "predicted:O"],
         )

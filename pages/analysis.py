@@ -26,14 +26,14 @@ def _evaluated(path: str, stamp: float, fingerprint: str, _on_progress=None) -> 
 
 def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
     """The model's test-set evaluation: from the cache, or computed once with a progress bar."""
-    args = (str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint)
-    if evaluation.cache_file(info.path, ds.fingerprint).exists():
-        return _evaluated(*args)
-    bar = st.progress(0.0, text=f"Evaluating {info.name} on the {len(ds.y_test):,} test digits (once; cached afterwards) ...")
+    fresh = not evaluation.cache_file(info.path, ds.fingerprint).exists()
+    bar = st.progress(0.0, text=f"Evaluating {info.name} on the {len(ds.y_test):,} test digits (only this once) ...") if fresh else None
     result = _evaluated(
-        *args, _on_progress=lambda done, total: bar.progress(done / total, text=f"Evaluating {info.name}: {done:,} / {total:,}")
-    )
-    bar.empty()
+        str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint,
+        _on_progress=bar and (lambda done, total: bar.progress(done / total, text=f"Evaluating {info.name}: {done:,} / {total:,} test digits")),
+    )  # fmt: skip
+    if bar:
+        bar.empty()
     return result
 
 
@@ -44,7 +44,7 @@ def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None
     left, right = st.columns([2, 3])
     cls = left.segmented_control("Saliency for", [pred, true], default=pred, format_func=lambda c: f"{'said' if c == pred else 'true'} {c}")
     try:
-        saliency = predictor_for(info).saliency(mnist().x_test[i], int(cls if cls is not None else pred))
+        saliency = predictor_for(info).saliency(mnist().x_test[i] / 255.0, int(cls if cls is not None else pred))
         left.image(figures.saliency_overlay(mnist().x_test[i], saliency), caption="Bright: pixels that pushed towards this digit")
     except (ImportError, AttributeError, registry.RegistryError) as exc:
         left.image(figures.upscale(mnist().x_test[i], 8), caption=f"Saliency is not available ({exc}).")
@@ -73,6 +73,12 @@ def pager(key: str, indices, signature) -> evaluation.Page:
     return evaluation.paginate(indices, st.session_state[key])
 
 
+def metrics(items: list[dict]) -> None:
+    with st.container(horizontal=True):
+        for item in items:
+            st.metric(**item, border=True, width="content")
+
+
 def digit(choice) -> int | None:
     return None if choice == ANY else int(choice)
 
@@ -85,7 +91,7 @@ def error_gallery(info, ev, x) -> None:
             "Sort by", ["confidence", "index"], key="g_order", format_func={"confidence": "most confident", "index": "index"}.get, width=160
         )
         page = pager("g_page", ev.select_errors(true, pred, order), (true, pred, order))
-    where = " · ".join(s for s in (f"true {true}" if true is not None else "", f"predicted {pred}" if pred is not None else "") if s)
+    where = figures.filter_label(true, pred)
     st.markdown(f"**Errors {page.describe()}**" + (f" · {where}" if where else ""))
     if not page.total:
         st.info("No errors match this filter." if where else "This model gets every test digit right.")
@@ -100,7 +106,7 @@ def errors_tab(info, ev, x) -> None:
         chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
         event = st.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
         st.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
-    clicked = figures.clicked_cell(event.selection)
+    clicked = figures.clicked_cell(event)
     current = (digit(st.session_state.get("g_true", ANY)), digit(st.session_state.get("g_pred", ANY)))
     new = evaluation.follow_click(clicked, st.session_state.get("g_cell"), current)
     st.session_state["g_true"], st.session_state["g_pred"] = (ANY if d is None else d for d in new)
@@ -116,45 +122,26 @@ def errors_tab(info, ev, x) -> None:
 
 def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
     comp = evaluation.Comparison(ev, ev_b)
-    with st.container(horizontal=True):
-        st.metric(
-            f"Accuracy, {name_b} vs {name_a}",
-            f"{ev_b.accuracy:.2%}",
-            f"{comp.accuracy_delta * 100:+.2f} points",
-            border=True,
-            width="content",
-        )
-        st.metric("Errors fixed", f"{len(comp.fixed):,}", help=f"Wrong in {name_a}, right in {name_b}", border=True, width="content")
-        st.metric(
-            "Errors introduced", f"{len(comp.introduced):,}", help=f"Right in {name_a}, wrong in {name_b}", border=True, width="content"
-        )
-        st.metric(
-            "Disagreements",
-            f"{len(comp.disagreements):,}",
-            help="Test digits the two models read differently",
-            border=True,
-            width="content",
-        )
+    metrics(figures.comparison_metrics(comp, name_a, name_b))
     with st.container(horizontal=True, vertical_alignment="bottom"):
         kind = st.segmented_control("Show", comp.KINDS, default="all", key="c_kind") or "all"
         page = pager("c_page", comp.select(kind), (name_a, name_b, kind))
-    st.markdown(f"**Disagreements {page.describe()}** · captions: true digit: {name_a} → {name_b}")
-    tiles(x, page.indices, [f"{ev.y_true[i]}: {ev.y_pred[i]} → {ev_b.y_pred[i]}" for i in page.indices])
+    st.markdown(f"**Disagreements {page.describe()}** · captioned {name_a}'s answer → {name_b}'s, and the true digit")
+    tiles(x, page.indices, [figures.disagreement_caption(ev.y_pred[i], ev_b.y_pred[i], ev.y_true[i]) for i in page.indices])
 
 
 def dataset_tab(ds, ev) -> None:
     st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
     st.markdown("**One of each digit** (the first in the training set)")
     first = figures.one_of_each(ds.y_train)
-    st.image([figures.upscale(ds.x_train[i], 2) for i in first], caption=[str(ds.y_train[i]) for i in first], width=56)
+    tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first])
     seed = st.session_state.setdefault("d_seed", 0)
     head, button = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown("**Random test digits**, titled true / predicted (red: wrong)")
     if button.button("Another sample", icon=":material/shuffle:"):
         seed = st.session_state["d_seed"] = seed + 1
-    grid = figures.random_indices(len(ds.y_test), 32, seed)
-    titles = [f"{ds.y_test[i]} / {ev.y_pred[i]}" for i in grid]
-    st.pyplot(figures.digit_grid(ds.x_test[grid], titles, ev.y_pred[grid] != ds.y_test[grid]), width="stretch")
+    grid = figures.prediction_grid(ds.x_test, ds.y_test, ev.y_pred, figures.random_indices(len(ds.y_test), 32, seed))
+    st.pyplot(grid, width="stretch")
     st.markdown("**True against predicted** for 1,000 random test digits (jittered)")
     st.altair_chart(
         figures.true_vs_predicted_chart(ev.y_true, ev.y_pred, figures.random_indices(len(ds.y_test), 1000, seed)), width="stretch"
@@ -183,18 +170,7 @@ except (DataError, registry.RegistryError) as exc:
     st.stop()
 
 card = info.card
-with st.container(horizontal=True):
-    st.metric("Test accuracy", f"{ev.accuracy:.2%}", border=True, width="content")
-    st.metric("Loss", f"{ev.loss:.4f}", border=True, width="content")
-    st.metric(f"Errors (of {len(ev.y_true):,})", f"{len(ev.errors):,}", border=True, width="content")
-    st.metric("Parameters", f"{card.get('parameters', 0):,}", border=True, width="content")
-    seconds = card.get("training_seconds")
-    st.metric(
-        "Training time",
-        "-" if seconds is None else f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s",
-        border=True,
-        width="content",
-    )
+metrics(figures.headline_metrics(ev, card))
 
 errors, curves, compare, overview = st.tabs(["Errors", "Training curves", "Compare", "Dataset"], key="a_tab", on_change="rerun")
 if errors.open:
