@@ -102,7 +102,7 @@ def _thicken(a: np.ndarray) -> np.ndarray:
 
 
 def _float_plane(x: object, what: str) -> np.ndarray | None:
-    """Any 2-D numeric array -> float32 copy, non-finite values as 0, negatives as 0."""
+    """Any 2-D numeric array -> float32 copy scaled to peak 1, non-finite and negative values as 0."""
     a = _numeric(x, what)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
@@ -110,12 +110,12 @@ def _float_plane(x: object, what: str) -> np.ndarray | None:
         raise ImageError(f"This {what} has shape {a.shape}; a 2-D array (height x width) is needed.")
     if a.size == 0:
         return None
-    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    a = np.clip(a, 0.0, None)
+    if a.dtype == np.float32 and np.isfinite(a).all():  # the usual case, kept cheap
+        a = np.maximum(a, 0.0)
+    else:  # float64 first: huge values would overflow float32
+        a = np.clip(np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
     peak = a.max()
-    if peak > 0:
-        a = a / peak  # in float64 first: float32 would overflow for huge values
-    return a.astype(np.float32)
+    return (a / peak if peak > 0 else a).astype(np.float32, copy=False)
 
 
 def _numeric(x: object, what: str) -> np.ndarray:
@@ -132,9 +132,13 @@ def _numeric(x: object, what: str) -> np.ndarray:
 
 def _unit(a: np.ndarray) -> np.ndarray:
     """Pixel values of any numeric dtype -> float32 in [0, 1] (0-255 or 0-1 scales understood)."""
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) * np.float32(1 / 255)
     if a.dtype.kind == "b":
         return a.astype(np.float32)
-    f = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    f = a.astype(np.float64)
+    if a.dtype.kind == "f" and not np.isfinite(f).all():
+        f = np.nan_to_num(f, nan=0.0, posinf=0.0, neginf=0.0)
     f = np.clip(f, 0.0, None)
     peak = float(f.max()) if f.size else 0.0
     if a.dtype.kind == "f" and peak <= 1.0:
@@ -160,11 +164,11 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray | None:
         raise ImageError(f"This canvas has shape {a.shape}; an (height, width, 4) RGBA array is needed.")
     if a.shape[0] == 0 or a.shape[1] == 0:
         return None
-    u = _unit(a)
-    colour = u[:, :, :3] if u.shape[2] >= 3 else u[:, :, :1]
-    alpha = u[:, :, -1] if u.shape[2] in (2, 4) else None
-    if alpha is not None and float(alpha.max() - alpha.min()) > 0.25:
-        return alpha  # transparent background: the strokes are where alpha is
+    if a.shape[2] in (2, 4):
+        alpha = _unit(a[:, :, -1])
+        if float(alpha.max() - alpha.min()) > 0.25:
+            return alpha  # transparent background: the strokes are where alpha is
+    colour = _unit(a[:, :, :3] if a.shape[2] >= 3 else a[:, :, :1])
     border = np.concatenate([colour[0], colour[-1], colour[:, 0], colour[:, -1]])
     background = np.median(border, axis=0)
     return np.abs(colour - background).max(axis=2)

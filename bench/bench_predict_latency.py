@@ -1,0 +1,88 @@
+"""Latency of reading one drawing: ``from_canvas`` + ``Predictor.predict_proba`` on a 280x280 canvas.
+
+    .venv/bin/python bench/bench_predict_latency.py [--model NAME] [--runs 1000]
+
+Prints p50/p99 of the preprocessing, the compiled predict and both together, and the same
+predict through ``model.predict`` for comparison, as a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from mnist_core import preprocess, synthetic
+from mnist_core.data import load_dataset
+from mnist_core.inference import Predictor
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ms = np.array(samples) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", help="registered model (default: the active one)")
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--keras-runs", type=int, default=50, help="calls of model.predict (slow)")
+    args = ap.parse_args()
+
+    predictor = Predictor.load(args.model)
+    x_test = load_dataset().x_test
+    rng = np.random.default_rng(0)
+    canvases = [synthetic.canvas_rgba(x_test[i], rng) for i in rng.choice(len(x_test), 100, replace=False)]
+    for c in canvases[:20]:  # warm up: caches, thread pools
+        predictor.predict_proba(preprocess.from_canvas(c)[None])
+
+    prep, pred, total = [], [], []
+    for n in range(args.runs):
+        canvas = canvases[n % len(canvases)]
+        t0 = time.perf_counter()
+        x = preprocess.from_canvas(canvas)
+        t1 = time.perf_counter()
+        predictor.predict_proba(x[None])
+        t2 = time.perf_counter()
+        prep.append(t1 - t0)
+        pred.append(t2 - t1)
+        total.append(t2 - t0)
+
+    keras_in = preprocess.from_canvas(canvases[0])[None, :, :, None]
+    predictor.model.predict(keras_in, verbose=0)
+    keras = []
+    for _ in range(args.keras_runs):
+        t0 = time.perf_counter()
+        predictor.model.predict(keras_in, verbose=0)
+        keras.append(time.perf_counter() - t0)
+
+    rows = [
+        ("from_canvas (280x280 RGBA -> 28x28)", prep),
+        ("predict_proba (compiled tf.function), 1 image", pred),
+        ("**from_canvas + predict_proba**", total),
+        ("model.predict, 1 image (for comparison)", keras),
+    ]
+    print(f"model {predictor.name} ({predictor.info.preset}), {args.runs} canvases, {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
+    print("| step | p50 ms | p99 ms |")
+    print("|---|---:|---:|")
+    for name, samples in rows:
+        p50, p99 = percentiles(samples)
+        print(f"| {name} | {p50:.2f} | {p99:.2f} |")
+    ratio_pred = percentiles(keras)[0] / percentiles(pred)[0]
+    ratio_total = percentiles(keras)[0] / percentiles(total)[0]
+    print(
+        f"\nmodel.predict p50 / compiled predict_proba p50 = {ratio_pred:.0f}x; / whole from_canvas + predict_proba p50 = {ratio_total:.0f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
