@@ -241,3 +241,30 @@ def evaluate(
     except OSError:
         Path(tmp).unlink(missing_ok=True)  # a read-only or full disk only loses the cache
     return Evaluation(probs.astype(np.float16).astype(np.float32), np.asarray(y))
+
+
+def evaluate_samples(
+    name: str | None = None, samples: tuple[np.ndarray, np.ndarray] | None = None, model=None, root: Path | None = None
+) -> Evaluation:
+    """A registered model (the active one by default) on the user's own samples.
+
+    ``samples`` is (x uint8 (n, 28, 28), y); by default the sample store's ``arrays()``, oldest
+    first, so index i of the result is the i-th sample of ``SampleStore().list()``. ``model`` may
+    be a loaded Keras model or a ``Predictor`` (no reload). Not cached: samples come and go.
+    """
+    if samples is None:
+        from mnist_core.samples import SampleStore
+
+        samples = SampleStore().arrays()
+    x, y = np.asarray(samples[0]), np.asarray(samples[1]).astype(np.int64)
+    if len(x) == 0:
+        return Evaluation(np.zeros((0, 10), np.float32), y)
+    if model is None:
+        from mnist_core import registry
+
+        model = registry.load_model(name, root)
+    if hasattr(model, "predict_proba"):  # a Predictor
+        probs = model.predict_proba(x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x)
+    else:
+        probs = predict_in_batches(model, x)
+    return Evaluation(np.asarray(probs, np.float32), y)
