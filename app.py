@@ -12,6 +12,7 @@ navigation = st.navigation(
         st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("pages/analysis.py", title="Analysis", icon=":material/analytics:"),
+        st.Page("pages/samples.py", title="My samples", icon=":material/bookmarks:"),
     ]
 )
 model_sidebar()

@@ -83,3 +83,132 @@ def model_sidebar() -> None:
         chosen = next(m for m in models if m.name == st.session_state["model_name"])
         with st.popover("Model card", icon=":material/description:", use_container_width=True):
             _show_card(chosen)
+
+
+# ---------------------------------------------------------------- my samples (hooks for the pages)
+
+
+def sample_store():
+    """The user's sample store, or None with the reason shown; a damaged file set aside is said once."""
+    from mnist_core.samples import SamplesError, SampleStore
+
+    try:
+        store = SampleStore()
+    except SamplesError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+    if store.notice:
+        st.warning(store.notice, icon=":material/warning:")
+    return store
+
+
+def _save_sample(reading, source: str, key: str, model_name: str | None, label: int) -> None:
+    """Save a reading with its true label; the same picture saved again is relabelled, not duplicated."""
+    import hashlib
+
+    from mnist_core.samples import SamplesError
+
+    store = sample_store()
+    if store is None:
+        return
+    digest = hashlib.sha1(reading.image.tobytes()).hexdigest()
+    saved = st.session_state.get(f"{key}-saved")
+    try:
+        if saved and saved[0] == digest:
+            store.relabel(saved[1], label)
+            sample_id = saved[1]
+        else:
+            sample_id = store.add(reading.image, label, source, crop=reading.crop, model=model_name, predicted=reading.digit)
+    except SamplesError as exc:
+        st.session_state[f"{key}-saved"] = None
+        st.toast(str(exc), icon=":material/error:")
+        return
+    st.session_state[f"{key}-saved"] = (digest, sample_id, label)
+
+
+def sample_controls(reading, source: str, key: str, model_name: str | None = None) -> None:
+    """ "Save as a sample" (the reading was right) and "Wrong? It's a …" (saved with the true digit).
+
+    ``source`` is "canvas" or "upload"; ``key`` must be unique on the page (one per digit read).
+    """
+    import hashlib
+
+    saved = st.session_state.get(f"{key}-saved")
+    if saved and saved[0] != hashlib.sha1(reading.image.tobytes()).hexdigest():
+        saved = None  # a new drawing
+    fix_key = f"{key}-fix"
+
+    def fix() -> None:
+        label = st.session_state.get(fix_key)
+        if label is not None:
+            _save_sample(reading, source, key, model_name, int(label))
+            st.session_state[fix_key] = None
+
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.pills("Wrong? It's a …", [d for d in range(10) if d != reading.digit], key=fix_key, on_change=fix)
+        st.button(
+            f"Save as a {reading.digit}",
+            key=f"{key}-keep",
+            icon=":material/bookmark_add:",
+            disabled=bool(saved and saved[2] == reading.digit),
+            on_click=_save_sample,
+            args=(reading, source, key, model_name, reading.digit),
+            help="Keep this digit in My samples with the label the model gave it",
+        )
+    if saved:
+        st.caption(f":material/check_circle: Saved as a **{saved[2]}** in My samples (sample {saved[1]}).")
+
+
+def training_sample_controls() -> None:
+    """On the Train page's form: "Include my samples" and "Fine-tune the active model"."""
+    from mnist_core import training
+
+    store = sample_store()
+    count = store.count() if store else 0
+    st.toggle(
+        f"Include my samples ({count} saved)",
+        key="train_samples",
+        disabled=count == 0,
+        help=f"Your samples from My samples are repeated to make up {training.SAMPLES_SHARE:.0%} of each epoch, "
+        "so that a few dozen count among 60,000 MNIST images. Validation stays MNIST only.",
+    )
+    init_from = st.session_state.get("train_init_from")
+    if init_from:
+        st.info(
+            f"Fine-tuning **{init_from}**: it starts from that model's weights, at a low constant learning rate, "
+            f"for a few epochs over {training.FINETUNE['limit']:,} MNIST images plus your samples.",
+            icon=":material/tune:",
+        )
+        st.button("Train from scratch instead", key="train_finetune_off", on_click=st.session_state.pop, args=("train_init_from", None))
+    else:
+        st.button(
+            "Fine-tune the active model on my samples",
+            key="train_finetune",
+            icon=":material/tune:",
+            disabled=count == 0,
+            on_click=_use_finetune_settings,
+            help="Fills in the settings: the active model's architecture and weights, learning rate "
+            f"{training.FINETUNE['lr']:g} (constant), {training.FINETUNE['epochs']} epochs, your samples included.",
+        )
+
+
+def _use_finetune_settings() -> None:
+    from mnist_core import training
+
+    try:
+        config = training.TrainConfig.for_finetune()
+    except registry.RegistryError as exc:
+        st.toast(str(exc), icon=":material/error:")
+        return
+    st.session_state.update(
+        train_preset=config.preset, train_epochs=config.epochs, train_batch=config.batch_size, train_lr=config.lr,
+        train_val=config.val_split, train_aug=config.augment, train_all=False, train_limit=config.limit,
+        train_samples=True, train_init_from=config.init_from, train_name=registry.suggest_name(f"{config.init_from}-mine")[:64],
+    )  # fmt: skip
+
+
+def training_sample_fields() -> dict:
+    """The TrainConfig fields the controls above set: splat into the Train page's TrainConfig(...)."""
+    init_from = st.session_state.get("train_init_from")
+    fields = {"include_samples": bool(st.session_state.get("train_samples", False)), "init_from": init_from}
+    return fields | ({"schedule": "constant"} if init_from else {})
