@@ -145,7 +145,8 @@ def current(runs: Path | None = None) -> Run | None:
 def queue(runs: Path | None = None) -> list[Run]:
     """The queued runs, in the order they will start."""
     root = _runs(runs)
-    return [get_run(i, root) for i in _read_json(root / QUEUE_FILE, []) if (root / i).is_dir()]
+    found = [get_run(i, root) for i in _read_json(root / QUEUE_FILE, []) if RUN_ID_RE.fullmatch(i) and (root / i).is_dir()]
+    return [r for r in found if r.state == QUEUED]
 
 
 @contextlib.contextmanager
@@ -309,14 +310,21 @@ def tick(runs: Path | None = None) -> None:
     _wake.set()
 
 
+def _reap(pid: int) -> int | None:
+    """The exit code of a child this process started and that has ended (None if unknown or still running)."""
+    proc = _children.get(pid)
+    if proc is not None and proc.poll() is not None:
+        _exit_codes[pid] = proc.returncode
+        _children.pop(pid, None)
+    return _exit_codes.get(pid)
+
+
 def _supervise() -> None:
     while True:
         _wake.wait(POLL_SECONDS)
         _wake.clear()
-        for pid, proc in list(_children.items()):
-            if proc.poll() is not None:
-                _exit_codes[pid] = proc.returncode
-                del _children[pid]
+        for pid in list(_children):
+            _reap(pid)
         for root in list(_roots):
             try:
                 _tick(root, spawn=True)
@@ -334,16 +342,20 @@ def _tick(root: Path, spawn: bool) -> None:
                 running = run
         order = [i for i in _read_json(root / QUEUE_FILE, []) if (root / i).is_dir() and get_run(i, root).state == QUEUED]
         order += [r.id for r in reversed(list_runs(root)) if r.state == QUEUED and r.id not in order]  # lost from the file
-        if spawn and running is None and order:
-            _launch(get_run(order.pop(0), root))
+        launch = order.pop(0) if spawn and running is None and order else None
         if order != _read_json(root / QUEUE_FILE, None):
             registry.write_json_atomic(root / QUEUE_FILE, order)
+        if launch:
+            _launch(get_run(launch, root))
 
 
 def _reconcile(run: Run) -> bool:
     """For a run marked running: escalate a cancel, or mark it ended if its process is gone. True if it still runs."""
     pid, started = run.status.get("pid"), run.status.get("pid_start")
-    if _alive(pid, started):
+    # A child of ours is alive until waitpid says otherwise: a killed multi-threaded process shows
+    # as a zombie in /proc a moment before it can be reaped (and its exit code read).
+    ours_running = pid in _children and _reap(pid) is None
+    if ours_running or _alive(pid, started):
         if run.cancel_requested:
             waited = time.time() - (run.path / CANCEL).stat().st_mtime
             if waited > KILL_AFTER:
@@ -352,7 +364,7 @@ def _reconcile(run: Run) -> bool:
                 _signal(pid, signal.SIGTERM)
                 _update_status(run.path, term_sent=True)
         return True
-    code = _exit_codes.get(pid) if pid else None
+    code = _reap(pid) if pid else None
     tail = run.log_tail(3)
     models_root = run.path.parent.parent
     saved = bool(run.name) and any(m.name == run.name and not m.broken for m in registry.list_models(models_root))
@@ -361,7 +373,7 @@ def _reconcile(run: Run) -> bool:
         _update_status(run.path, state=SUCCEEDED, ended=time.time(), test_accuracy=model.test_accuracy, reason="")
         return False
     if run.cancel_requested:
-        state, reason = CANCELLED, "Cancelled; its process had to be stopped."
+        state, reason = CANCELLED, "Cancelled (its process had to be stopped); nothing was registered."
     elif code is not None and code < 0:
         state, reason = INTERRUPTED, f"The training process was killed (signal {-code}, {signal.Signals(-code).name})."
     elif code is not None:
@@ -423,6 +435,21 @@ class Progress:
     @property
     def fraction(self) -> float:
         return min(self.step / self.total_steps, 1.0) if self.total_steps else 0.0
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The per-epoch metrics so far, shaped like Keras' ``History.history``."""
+        keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if any(r.get(k) is not None for r in self.epoch_rows)]
+        return {k: [r.get(k) for r in self.epoch_rows] for k in keys}
+
+    def describe(self) -> str:
+        """The progress bar's text."""
+        if self.phase == "starting":
+            return "Starting: loading TensorFlow and MNIST ..."
+        if self.phase in ("evaluating", "saving", "done"):
+            return {"evaluating": "Evaluating on the test set ...", "saving": "Saving the model ...", "done": "Registered."}[self.phase]
+        eta = f" · about {_clock(self.eta_seconds)} left" if self.eta_seconds is not None else ""
+        return f"Epoch {max(self.epoch, 1)} of {self.epochs} · step {self.step:,} of {self.total_steps:,}{eta}"
 
 
 _progress_cache: dict[Path, tuple[int, list[dict]]] = {}

@@ -1,0 +1,37 @@
+"""Fault injection for the training child, loaded only when a test puts this folder on PYTHONPATH.
+
+- ``MNIST_FAULT_BATCH_SLEEP=S``: sleep S seconds after every training batch (a slow, killable fit).
+- ``MNIST_FAULT_PAUSE_SAVE=FILE``: during ``registry.save``, after model.keras and card.json are
+  written into the hidden temp folder and before the rename that registers them, create FILE
+  and sleep (the worst moment to be killed).
+"""
+
+import os
+import time
+from pathlib import Path
+
+if os.environ.get("MNIST_FAULT_BATCH_SLEEP"):
+    from mnist_core import training
+
+    _pause = float(os.environ["MNIST_FAULT_BATCH_SLEEP"])
+    _on_batch = training._ProgressCallback.on_train_batch_end
+
+    def _slow_batch(self, batch, logs=None):
+        time.sleep(_pause)
+        _on_batch(self, batch, logs)
+
+    training._ProgressCallback.on_train_batch_end = _slow_batch
+
+if os.environ.get("MNIST_FAULT_PAUSE_SAVE"):
+    from mnist_core import registry
+
+    _marker = Path(os.environ["MNIST_FAULT_PAUSE_SAVE"])
+    _write_json = registry.write_json_atomic
+
+    def _pausing_write(path, data):
+        _write_json(path, data)
+        if Path(path).name == registry.CARD_FILE and Path(path).parent.name.startswith(".saving-"):
+            _marker.write_text(str(os.getpid()))
+            time.sleep(600)
+
+    registry.write_json_atomic = _pausing_write

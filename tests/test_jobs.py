@@ -1,0 +1,201 @@
+"""Training runs in a child process: a real tiny run, the queue, cancel, and killing the child."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mnist_core import jobs, registry, training
+from mnist_core.settings import runs_dir
+from tests.conftest import PROJECT_ROOT
+
+FAULTS = PROJECT_ROOT / "tests" / "faults"
+
+
+def tiny_config(name: str, **overrides) -> training.TrainConfig:
+    """seed004 on 1000 images for one epoch: a few seconds."""
+    return training.TrainConfig.for_preset("seed004", **{"epochs": 1, "limit": 1000, "name": name, **overrides})
+
+
+@pytest.fixture
+def slow_batches(monkeypatch):
+    """Children started from now on sleep 0.2 s per batch, so a test can act in the middle of a fit."""
+    monkeypatch.setenv("PYTHONPATH", f"{FAULTS}{os.pathsep}{PROJECT_ROOT}")
+    monkeypatch.setenv("MNIST_FAULT_BATCH_SLEEP", "0.2")
+
+
+def wait_for(predicate, timeout: float = 120, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def events(run: jobs.Run) -> list[dict]:
+    path = run.path / jobs.PROGRESS
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def running_pid(run: jobs.Run) -> int:
+    return wait_for(lambda: jobs.get_run(run.id).status.get("pid") if jobs.get_run(run.id).state == jobs.RUNNING else None, what="launch")
+
+
+def registry_snapshot(root: Path) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The good and broken versions, and the active one: what a user of the registry sees."""
+    models = registry.list_models(root)
+    active = registry.active(root)[0].name if any(not m.broken for m in models) else None
+    return sorted((m.name, m.broken) for m in models), active
+
+
+def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_root):
+    run = jobs.start(tiny_config("from-a-run"))
+    assert run.state in (jobs.QUEUED, jobs.RUNNING)
+    done = jobs.wait(run.id, timeout=240)
+
+    assert done.state == jobs.SUCCEEDED, done.reason + "\n" + done.log_tail()
+    model = registry.get("from-a-run")
+    assert not model.broken and model.card["config"]["limit"] == 1000
+    assert done.test_accuracy == pytest.approx(model.test_accuracy)
+    kinds = [e["type"] for e in events(done)]
+    assert kinds[0] == "start" and "epoch" in kinds and kinds[-1] == "registered"
+    progress = jobs.progress(done)
+    assert progress.phase == "done" and progress.fraction == 1.0 and progress.history["loss"]
+    assert "Registered from-a-run" in (done.path / jobs.LOG).read_text()
+    row = jobs.history_rows(jobs.list_runs())[0]
+    assert row["status"] == "succeeded" and row["model"] == "from-a-run" and row["images"] == 1000
+    assert jobs.compare_with_active("from-a-run") is None  # the only model: nothing to compare with
+
+
+def test_bad_settings_and_taken_names_are_refused_before_anything_starts(tiny_registry):
+    errors = jobs.config_errors(tiny_config("tiny", epochs=0, batch_size=3, limit=50))
+    assert set(errors) == {"epochs", "batch_size", "limit", "name"}
+    assert "already exists" in errors["name"]
+    assert "lower-case" in jobs.config_errors(tiny_config("Bad Name"))["name"]
+    assert "at most" in jobs.config_errors(tiny_config("ok", limit=70_000))["limit"]
+    with pytest.raises(training.ConfigError) as refused:
+        jobs.start(tiny_config("tiny"))
+    assert refused.value.field == "name"
+    assert jobs.list_runs() == []
+
+
+def test_starts_while_a_run_goes_are_queued_and_the_queue_can_be_edited(tiny_registry, slow_batches):
+    first = jobs.start(tiny_config("first", batch_size=16))
+    running_pid(first)
+    second, third, fourth = (jobs.start(tiny_config(n, batch_size=16)) for n in ("second", "third", "fourth"))
+    assert [r.id for r in jobs.queue()] == [second.id, third.id, fourth.id]
+    assert jobs.get_run(second.id).state == jobs.QUEUED
+    with pytest.raises(training.ConfigError):  # a queued run already claims that name
+        jobs.start(tiny_config("third"))
+
+    jobs.move(fourth.id, -1)
+    assert [r.id for r in jobs.queue()] == [second.id, fourth.id, third.id]
+    jobs.cancel(second.id)  # remove from the queue
+    assert jobs.get_run(second.id).state == jobs.CANCELLED
+    assert [r.id for r in jobs.queue()] == [fourth.id, third.id]
+
+    wait_for(lambda: any(e["type"] == "batch" for e in events(first)), what="a batch")
+    jobs.cancel(first.id)
+    ended = jobs.wait(first.id, timeout=60)
+    assert ended.state == jobs.CANCELLED and ended.reason == "Cancelled by request; nothing was registered."
+    assert not ended.status.get("term_sent"), "the child should stop by itself, within a batch"
+    running_pid(fourth)  # the head of the queue starts by itself
+    assert [r.id for r in jobs.queue()] == [third.id]
+    assert sum(r.state == jobs.RUNNING for r in jobs.list_runs()) == 1
+    for run in (third, fourth):
+        jobs.cancel(run.id)
+    assert jobs.wait(fourth.id, timeout=60).state == jobs.CANCELLED
+    assert jobs.get_run(third.id).state == jobs.CANCELLED
+    assert [m.name for m in registry.list_models()] == ["tiny"]
+
+
+def test_killing_the_child_mid_fit_marks_the_run_interrupted_and_leaves_the_registry_alone(tiny_registry, slow_batches):
+    before = registry_snapshot(tiny_registry)
+    run = jobs.start(tiny_config("killed", batch_size=16))
+    pid = running_pid(run)
+    wait_for(lambda: any(e["type"] == "batch" for e in events(run)), what="a batch")
+    os.kill(pid, signal.SIGKILL)
+
+    ended = jobs.wait(run.id, timeout=30)
+    assert ended.state == jobs.INTERRUPTED
+    assert "killed" in ended.reason and "SIGKILL" in ended.reason
+    assert registry_snapshot(tiny_registry) == before
+    assert not list(tiny_registry.glob(".saving-*"))
+
+
+def test_killing_the_child_during_save_never_lists_a_half_saved_model(tiny_registry, monkeypatch):
+    marker = tiny_registry.parent / "saving-now"
+    monkeypatch.setenv("PYTHONPATH", f"{FAULTS}{os.pathsep}{PROJECT_ROOT}")
+    monkeypatch.setenv("MNIST_FAULT_PAUSE_SAVE", str(marker))
+    before = registry_snapshot(tiny_registry)
+    run = jobs.start(tiny_config("half-saved"))
+    wait_for(marker.exists, timeout=240, what="the save")
+    assert list(tiny_registry.glob(".saving-half-saved-*")), "the save should be under way in a hidden temp folder"
+    assert registry_snapshot(tiny_registry) == before  # not listed while half-written
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+
+    ended = jobs.wait(run.id, timeout=30)
+    assert ended.state == jobs.INTERRUPTED
+    assert registry_snapshot(tiny_registry) == before
+    assert registry.active(tiny_registry)[0].name == "tiny"
+    assert not list(tiny_registry.glob(".saving-*")), "the killed save's temp folder is cleaned up"
+
+
+def test_a_run_that_fails_shows_the_reason(tiny_registry):
+    run = jobs.start(tiny_config("taken-later"))
+    # While the child loads TensorFlow, another process registers a model under the same name.
+    shutil.copytree(tiny_registry / "tiny", tiny_registry / "taken-later")
+    ended = jobs.wait(run.id, timeout=240)
+    assert ended.state == jobs.FAILED
+    assert ended.reason == "A model named 'taken-later' already exists; choose another name. Nothing was registered."
+    assert "Traceback" in ended.log_tail(40)
+    assert registry.get("taken-later").card == registry.get("tiny").card  # the other model is untouched
+
+
+def test_a_running_run_whose_process_is_gone_is_interrupted_even_if_its_pid_was_reused(registry_root):
+    folder = runs_dir() / "20250101-120000-abcd"
+    folder.mkdir(parents=True)
+    (folder / jobs.CONFIG).write_text(json.dumps(tiny_config("ghost").to_dict()))
+    # This test's own pid is alive, but the recorded start time belongs to another process.
+    (folder / jobs.STATUS).write_text(json.dumps({"state": "running", "started": time.time() - 60, "pid": os.getpid(), "pid_start": 1}))
+    [run] = jobs.refresh()
+    assert run.state == jobs.INTERRUPTED and "process is gone" in run.reason
+
+
+PARENT = """
+import sys, time
+from mnist_core import jobs, training
+run = jobs.start(training.TrainConfig.for_preset("seed004", epochs=1, limit=1000, batch_size=16, name="orphan"))
+print(run.id, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_child_dies_with_the_app_that_started_it(registry_root, slow_batches):
+    app = subprocess.Popen([sys.executable, "-c", PARENT], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        run_id = app.stdout.readline().strip()
+        child = running_pid(jobs.get_run(run_id))
+        wait_for(lambda: jobs.get_run(run_id).status.get("child_pid"), what="the child to report in")
+        app.kill()
+        app.wait()
+        wait_for(
+            lambda: not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split(") ")[1][:1],
+            30,
+            "the child to die",
+        )
+    finally:
+        app.kill()
+    run = jobs.refresh()[0]
+    assert run.state == jobs.INTERRUPTED
+    assert registry.list_models() == []
