@@ -1,0 +1,39 @@
+"""The app shell: it starts whatever state models/ is in, and the sidebar says what it uses."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def run_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def test_app_starts_with_broken_versions_beside_a_good_one(tiny_registry):
+    (tiny_registry / "bad-card").mkdir()
+    (tiny_registry / "bad-card" / "card.json").write_text("{truncated")
+    (tiny_registry / "bad-card" / "model.keras").write_bytes(b"PK\x03\x04 not really")
+    (tiny_registry / "no-model").mkdir()
+    (tiny_registry / "no-model" / "card.json").write_text("{}")
+    at = run_app()
+    assert not at.exception
+    picker = at.sidebar.selectbox(key="model_name")
+    assert len(picker.options) == 1  # broken versions are not offered
+    assert picker.options[0].startswith("tiny · seed004 · ") and picker.options[0].endswith("(active)")
+    assert picker.value == "tiny"
+
+
+def test_missing_active_model_falls_back_with_a_warning(tiny_registry):
+    (tiny_registry / "ACTIVE").write_text("deleted-model\n")
+    at = run_app()
+    assert not at.exception
+    assert any("'deleted-model' is missing" in w.value and "'tiny'" in w.value for w in at.sidebar.warning)
+    assert at.sidebar.selectbox(key="model_name").value == "tiny"
+
+
+def test_empty_registry_says_how_to_get_a_model(registry_root):
+    at = run_app()
+    assert not at.exception
+    assert any("No model yet" in w.value for w in at.sidebar.warning)
