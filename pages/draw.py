@@ -10,15 +10,14 @@ from pages.common import no_model_message, predictor
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
-
-
-def canvas_key() -> str:
-    """The canvas's widget key; Clear moves to a fresh key, which empties the canvas."""
-    return f"canvas-{st.session_state.setdefault('canvas_round', 0)}"
+CANVAS_KEY = "canvas"
 
 
 def clear() -> None:
+    """Empty the canvas: a new ``initial_drawing`` makes the component reload it, and forget the old strokes."""
     st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
+    if CANVAS_KEY in st.session_state:
+        st.session_state[CANVAS_KEY]["drawing"] = None
 
 
 def show_prediction(reading) -> None:
@@ -61,7 +60,8 @@ def draw_and_read(model) -> None:
             height=CANVAS_PX,
             drawing_mode="freedraw",
             return_image_data=True,
-            key=canvas_key(),
+            initial_drawing={"objects": [], "round": st.session_state.get("canvas_round", 0)},
+            key=CANVAS_KEY,
         )
         with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_PX):
             st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width")

@@ -1,0 +1,96 @@
+"""Draw digits with the mouse in headless Chromium, like a person, and read the "Prediction" the real model gives."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from tests.e2e.conftest import wait_for_app
+
+Point = tuple[float, float]
+
+# Each digit as pen strokes in a unit box (x right, y down), the way people write them.
+STROKES: dict[int, list[list[Point]]] = {
+    1: [[(0.35, 0.2), (0.6, 0.0), (0.6, 1.0)]],
+    7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
+    0: [[(0.5 + 0.45 * math.sin(t / 40 * 2 * math.pi), 0.5 - 0.5 * math.cos(t / 40 * 2 * math.pi)) for t in range(42)]],
+    4: [[(0.6, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1.0)]],
+}
+
+# (digit, where on the canvas: x, y, width, height as fractions of the canvas side)
+CASES = [
+    (1, (0.4, 0.15, 0.25, 0.7)),  # tall, in the middle
+    (7, (0.08, 0.08, 0.35, 0.4)),  # small, top left
+    (0, (0.45, 0.4, 0.45, 0.55)),  # medium, bottom right
+    (4, (0.2, 0.2, 0.55, 0.6)),
+]
+
+
+def canvas_box(page) -> dict:
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    return canvas.bounding_box()
+
+
+def draw(page, strokes: list[list[Point]], where: tuple[float, float, float, float]) -> None:
+    """Each stroke with the mouse button held, in small moves of a few pixels."""
+    box = canvas_box(page)
+    x, y, w, h = where
+    for stroke in strokes:
+        points = [(box["x"] + (x + px * w) * box["width"], box["y"] + (y + py * h) * box["height"]) for px, py in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            steps = max(1, int(math.hypot(x1 - x0, y1 - y0) / 4))
+            page.mouse.move(x1, y1, steps=steps)
+        page.mouse.up()
+
+
+def prediction(page) -> str:
+    """The value under the "Prediction" label, once the app has read the drawing."""
+    metric = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+    metric.wait_for()
+    wait_for_app(page)
+    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def clear(page) -> None:
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_test_id("stMetric").filter(has_text="Prediction").wait_for(state="detached")
+    wait_for_app(page)
+
+
+@pytest.fixture
+def draw_page(app_server, page):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    page.get_by_text("Draw a digit from 0 to 9").wait_for()
+    return page
+
+
+@pytest.mark.parametrize(("digit", "where"), CASES, ids=[f"{d}" for d, _ in CASES])
+def test_a_digit_drawn_with_the_mouse_is_read(draw_page, digit, where):
+    draw(draw_page, STROKES[digit], where)
+    assert prediction(draw_page) == str(digit)
+    assert draw_page.get_by_text("What the model sees").is_visible()
+
+
+def test_digits_drawn_one_after_another_with_clear_in_between(draw_page):
+    for digit, where in CASES[:3]:
+        draw(draw_page, STROKES[digit], where)
+        assert prediction(draw_page) == str(digit)
+        clear(draw_page)
+        assert draw_page.get_by_text("Draw a digit from 0 to 9").is_visible()
+
+
+def test_the_prediction_follows_each_stroke(draw_page):
+    """A 1 becomes a 4 when its other stroke is added: the reading updates at mouse-up."""
+    where = (0.2, 0.2, 0.55, 0.6)
+    first, second = STROKES[4][1], STROKES[4][0]
+    draw(draw_page, [first], where)
+    assert prediction(draw_page) == "1"
+    draw(draw_page, [second], where)
+    draw_page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_text("4", exact=True).wait_for()
+    assert prediction(draw_page) == "4"

@@ -1,0 +1,67 @@
+"""Upload images in headless Chromium and read the "Number read" the real model gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from mnist_core import synthetic
+from tests.e2e.conftest import wait_for_app
+
+
+def number_photo(mnist, digits: str, seed: int) -> bytes:
+    """A photo of ``digits`` written on paper, each digit an MNIST test digit of that class."""
+    picks = [int((mnist.y_test == int(d)).nonzero()[0][seed]) for d in digits]
+    return synthetic.encode(synthetic.number_row(mnist.x_test[picks], seed).convert("RGB"), "JPEG", quality=85)
+
+
+@pytest.fixture
+def upload_page(app_server, page):
+    # Open the app at its root and follow the sidebar link (a first visit straight to /upload
+    # would be served by Streamlit's old pages/ folder mode, without the app's navigation).
+    page.goto(app_server.url)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Upload").click()
+    page.get_by_text("Read handwriting from images").wait_for()
+    wait_for_app(page)
+    return page
+
+
+def numbers_read(page) -> list[str]:
+    metrics = page.get_by_test_id("stMetric").filter(has_text="Number read")
+    return [v.strip() for v in metrics.get_by_test_id("stMetricValue").all_inner_texts()]
+
+
+def test_a_multi_digit_photo_is_read(upload_page, mnist, tmp_path):
+    photo = tmp_path / "year.jpg"
+    photo.write_bytes(number_photo(mnist, "2024", seed=1))
+    upload_page.locator("input[type=file]").first.set_input_files(str(photo))
+    upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
+    wait_for_app(upload_page)
+    assert numbers_read(upload_page) == ["2024"]
+    assert upload_page.get_by_role("button", name="Download as CSV").is_visible()
+
+
+def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_page, mnist, tmp_path):
+    (tmp_path / "notes.png").write_text("These are my notes, not a picture.\n")
+    (tmp_path / "phone.jpg").write_bytes(number_photo(mnist, "385", seed=2))
+    (tmp_path / "zip.png").write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[[3, 2, 1]], 5), "PNG"))
+    files = [str(tmp_path / n) for n in ("notes.png", "phone.jpg", "zip.png")]
+    upload_page.locator("input[type=file]").first.set_input_files(files)
+    upload_page.get_by_test_id("stAlertContentError").first.wait_for()
+    upload_page.get_by_test_id("stMetric").filter(has_text="Number read").nth(1).wait_for()
+    wait_for_app(upload_page)
+    errors = upload_page.get_by_test_id("stAlertContentError").all_inner_texts()
+    assert len(errors) == 1 and errors[0].startswith("notes.png: ") and errors[0].rstrip().endswith(".")
+    expected = "".join(str(int(d)) for d in mnist.y_test[[3, 2, 1]])
+    assert numbers_read(upload_page) == ["385", expected]
+    assert not upload_page.get_by_test_id("stException").count()
+
+
+def test_an_example_image_is_read_without_any_file(upload_page):
+    from mnist_core.examples import list_examples
+
+    example = max(list_examples(), key=lambda e: len(e.number))
+    upload_page.get_by_role("button", name=example.title).click()
+    upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
+    wait_for_app(upload_page)
+    assert numbers_read(upload_page) == [example.number]
