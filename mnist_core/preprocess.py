@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import warnings
 from dataclasses import dataclass
@@ -352,7 +353,7 @@ def _ink(grey: np.ndarray) -> np.ndarray | None:
     lo, hi = np.percentile(smooth, [0.5, 99.5])
     if hi - lo < 0.08:  # blank, all black, all white
         return None
-    k = max(15, min(h, w) // 4) | 1  # wider than any stroke
+    k = max(15, min(h, w) // 3) | 1  # wider than any stroke
     f = max(1, min(h, w) // 120)  # the light varies slowly: estimate it on a smaller copy
     kf = max(3, k // f) | 1
     # polarity: flatten the light first; the ink is then the long, thin tail (dark or light) of what is left
@@ -380,8 +381,8 @@ def _upsample(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.asarray(image, dtype=np.float32)
 
 
-def _otsu(values: np.ndarray) -> tuple[float, float]:
-    """Otsu's threshold, and how far the ink stands out: (ink mean - paper mean) / paper spread."""
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold: the level that best splits the values into two classes."""
     hist, edges = np.histogram(values, bins=256, range=(0.0, float(values.max()) + 1e-6))
     p = hist.astype(np.float64) / hist.sum()
     centres = (edges[:-1] + edges[1:]) / 2
@@ -389,25 +390,29 @@ def _otsu(values: np.ndarray) -> tuple[float, float]:
     m0 = np.cumsum(p * centres)
     with np.errstate(divide="ignore", invalid="ignore"):
         between = np.nan_to_num((m0[-1] * w0 - m0) ** 2 / (w0 * (1 - w0)))
-    i = int(np.argmax(between))
-    paper, ink = p[: i + 1], p[i + 1 :]
-    if ink.sum() == 0 or paper.sum() == 0:
-        return float(edges[i + 1]), 0.0
-    mu0 = (paper * centres[: i + 1]).sum() / paper.sum()
-    mu1 = (ink * centres[i + 1 :]).sum() / ink.sum()
-    sd0 = np.sqrt((paper * (centres[: i + 1] - mu0) ** 2).sum() / paper.sum())
-    return float(edges[i + 1]), float((mu1 - mu0) / max(sd0, 1e-3))
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def _threshold(ink: np.ndarray) -> float:
+    """Otsu's level, but never inside the paper's own noise: ink must stand 6 sigma above the paper.
+
+    The noise is measured robustly (median absolute deviation), since ink is the minority. This
+    also keeps Otsu from splitting the paper when the ink is only a thin stroke on a big page.
+    """
+    sample = ink[:: max(1, ink.shape[0] // 300), :: max(1, ink.shape[1] // 300)]
+    paper = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
+    return max(_otsu(ink), paper + 6 * max(sigma, 0.005), 0.06)
 
 
 def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
     """Ink map -> [(box in ink coordinates, the digit's own ink crop)], in reading order."""
     h, w = ink.shape
-    threshold, contrast = _otsu(ink)
-    threshold = max(threshold, 0.06)
+    threshold = _threshold(ink)
     mask = ink > threshold
     fraction = float(mask.mean())
-    if contrast < 6 or fraction > 0.45 or fraction == 0:
-        return []  # noise or texture, not ink on paper
+    if fraction > 0.45 or fraction == 0:
+        return []  # nothing stands out, or texture rather than ink on paper
     mask &= ~_ruled_lines(mask)
     labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
     if n == 0:
@@ -421,50 +426,84 @@ def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
         area = int(areas[i])
         ys, xs = sl
         bh, bw = ys.stop - ys.start, xs.stop - xs.start
-        if area < max(4, 2e-5 * h * w):
+        if area < max(4, 2e-5 * h * w) or max(bh, bw) < 6:
             continue  # a speck
         if area > 0.7 * bh * bw and bh > 0.3 * h and bw > 0.3 * w:
             continue  # a solid blob (a shadow or the table around the page), not a stroke
-        comps.append({"labels": [i], "box": [xs.start, ys.start, xs.stop, ys.stop], "area": area})
-    groups = _merge(comps)
+        comps.append({"labels": [i], "box": [xs.start, ys.start, xs.stop, ys.stop], "area": area, "largest": area})
+    groups = _attach_small(_merge(comps))
     if not groups:
         return []
     tallest = max(g["box"][3] - g["box"][1] for g in groups)
     biggest = max(g["area"] for g in groups)
-    groups = [g for g in groups if g["box"][3] - g["box"][1] >= 0.3 * tallest and g["area"] >= 0.04 * biggest]
+    groups = [
+        g
+        for g in groups
+        if g["box"][3] - g["box"][1] >= max(10, 0.3 * tallest)  # not a dot, a comma, a dash or a speck
+        and g["area"] >= 0.04 * biggest
+        and g["largest"] >= 0.4 * g["area"]  # a digit is mostly one stroke, not a cloud of specks
+    ]
+    if not groups:
+        return []
+    typical = float(np.median([g["box"][3] - g["box"][1] for g in groups]))
+    groups = [part for g in groups for part in _split_wide(g, labels, typical)]
     out = []
     for g in _reading_order(groups):
         x0, y0, x1, y1 = g["box"]
-        own = np.isin(labels[y0:y1, x0:x1], g["labels"])
-        own = ndimage.binary_dilation(own, iterations=2)
-        crop = ink[y0:y1, x0:x1]
-        level = float(np.percentile(crop[own & (crop > threshold)], 90)) if (own & (crop > threshold)).any() else 1.0
+        m = 0 if g.get("cut") else 2  # a little margin for the soft edges, unless cut from touching digits
+        cx0, cy0, cx1, cy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
+        own = ndimage.binary_dilation(np.isin(labels[cy0:cy1, cx0:cx1], g["labels"]), iterations=2)
+        crop = ink[cy0:cy1, cx0:cx1]
+        strokes = crop[own & (crop > threshold)]
+        level = float(np.percentile(strokes, 90)) if strokes.size else 1.0
         low = 0.5 * threshold
         crop_ink = np.clip((crop - low) / max(level - low, 1e-6), 0.0, 1.0) * own
         out.append(((x0, y0, x1, y1), crop_ink))
     return out
 
 
+def _split_wide(g: dict, labels: np.ndarray, typical_height: float) -> list[dict]:
+    """Cut a group much wider than a digit is tall (digits that touch) at the thinnest columns near even spacing."""
+    x0, y0, x1, y1 = g["box"]
+    w, h = x1 - x0, max(y1 - y0, typical_height)
+    if w <= 1.5 * h:
+        return [g]
+    own = np.isin(labels[y0:y1, x0:x1], g["labels"])
+    profile = own.sum(axis=0)
+    n = max(2, round(w / (0.8 * h)))
+    cuts = [0]
+    for k in range(1, n):
+        lo, hi = int((k - 0.25) * w / n), int((k + 0.25) * w / n) + 1
+        cuts.append(lo + int(np.argmin(profile[lo:hi])))
+    cuts.append(w)
+    parts = []
+    for a, b in itertools.pairwise(cuts):
+        rows = np.flatnonzero(own[:, a:b].any(axis=1))
+        if b > a and rows.size:
+            box = [x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1]
+            parts.append({"labels": g["labels"], "box": box, "area": int(own[:, a:b].sum()), "cut": True})
+    return parts
+
+
 def _ruled_lines(mask: np.ndarray) -> np.ndarray:
-    """Pixels of long thin horizontal or vertical lines (ruled paper, margins), tilt of a few degrees allowed."""
+    """Pixels of long thin horizontal or vertical lines (ruled paper, margins, underlines), a few degrees of tilt allowed.
+
+    A line is longer than 60 % of the image and more than twice the tallest piece of writing,
+    so a digit's own strokes (the bar of a 7, the stem of a 1) never count as one.
+    """
     h, w = mask.shape
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    heights = [sl[0].stop - sl[0].start for sl in ndimage.find_objects(labels)]
+    tallest = max([v for v in heights if v < 0.9 * h], default=0)
     lines = np.zeros_like(mask)
     u8 = mask.astype(np.uint8)
     for axis, length in ((1, w), (0, h)):
-        run = max(40, int(0.6 * length))
+        run = max(40, int(0.6 * length), 2 * tallest)
         if run >= length:
             continue
         loose = ndimage.maximum_filter1d(u8, 5, axis=1 - axis)  # a tilted line spans a few rows
         opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(loose, run, axis=axis), run, axis=axis)
-        found = opened.astype(bool) & mask
-        if not found.any():
-            continue
-        labels, _ = ndimage.label(found, structure=np.ones((3, 3)))
-        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-            extent = sl[axis].stop - sl[axis].start
-            thickness = int((labels[sl] == i).sum()) / max(extent, 1)
-            if thickness <= max(3.0, extent / 25):
-                lines[sl] |= labels[sl] == i
+        lines |= opened.astype(bool) & mask
     return lines
 
 
@@ -488,6 +527,7 @@ def _merge(comps: list[dict]) -> list[dict]:
                     g, o = groups[i], groups.pop(j)
                     g["labels"] = g["labels"] + o["labels"]
                     g["area"] += o["area"]
+                    g["largest"] = max(g["largest"], o["largest"])
                     g["box"] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
                     changed = True
                     break
@@ -496,16 +536,47 @@ def _merge(comps: list[dict]) -> list[dict]:
     return groups
 
 
+def _attach_small(groups: list[dict]) -> list[dict]:
+    """Join a flat piece to the digit right beside it (the bar of a 5 drawn apart, a broken loop)."""
+    groups = sorted(groups, key=lambda g: g["area"])
+    i = 0
+    while i < len(groups):
+        g = groups[i]
+        gx0, gy0, gx1, gy1 = g["box"]
+        best, best_gap = None, None
+        for o in groups:
+            if o is g:
+                continue
+            ox0, oy0, ox1, oy1 = o["box"]
+            gap = max(ox0 - gx1, gx0 - ox1)
+            beside = oy0 <= (gy0 + gy1) / 2 <= oy1
+            small = gy1 - gy0 < 0.6 * (oy1 - oy0) and g["area"] < 0.5 * o["area"]
+            if beside and small and gap <= 0.15 * (oy1 - oy0) and (best_gap is None or gap < best_gap):
+                best, best_gap = o, gap
+        if best is None:
+            i += 1
+            continue
+        ox0, oy0, ox1, oy1 = best["box"]
+        best["labels"] = best["labels"] + g["labels"]
+        best["area"] += g["area"]
+        best["largest"] = max(best["largest"], g["largest"])
+        best["box"] = [min(gx0, ox0), min(gy0, oy0), max(gx1, ox1), max(gy1, oy1)]
+        groups.pop(i)
+    return groups
+
+
 def _reading_order(groups: list[dict]) -> list[dict]:
-    """Lines top to bottom (a digit joins a line when its middle lies within the line's height), then left to right."""
+    """Lines top to bottom, digits left to right. Tall digits found the lines; a digit joins the
+    line it overlaps vertically by at least half its height."""
     lines: list[dict] = []
-    for g in sorted(groups, key=lambda g: (g["box"][1] + g["box"][3]) / 2):
-        middle = (g["box"][1] + g["box"][3]) / 2
+    for g in sorted(groups, key=lambda g: g["box"][1] - g["box"][3]):
+        y0, y1 = g["box"][1], g["box"][3]
         for line in lines:
-            if line["y0"] <= middle <= line["y1"]:
+            if min(y1, line["y1"]) - max(y0, line["y0"]) >= 0.5 * (y1 - y0):
                 line["items"].append(g)
+                line["y0"], line["y1"] = min(y0, line["y0"]), max(y1, line["y1"])
                 break
         else:
-            lines.append({"y0": g["box"][1], "y1": g["box"][3], "items": [g]})
+            lines.append({"y0": y0, "y1": y1, "items": [g]})
     lines.sort(key=lambda line: line["y0"])
     return [g for line in lines for g in sorted(line["items"], key=lambda g: g["box"][0])]

@@ -23,13 +23,16 @@ def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
 
 
 def _ink_alpha(digit: np.ndarray, height: float) -> np.ndarray:
-    """A 28x28 uint8 MNIST digit, cropped to its ink and upscaled so that the ink is ``height`` pixels tall."""
+    """A 28x28 uint8 MNIST digit cropped to its ink, upscaled so that its 20x20 box becomes ``height`` pixels.
+
+    As in MNIST, the longer side sets the scale: a flat 2 stays flat, a 1 is as tall as the box.
+    """
     d = np.asarray(digit, dtype=np.float32) / 255.0
     rows, cols = np.flatnonzero(d.max(axis=1) > 0.1), np.flatnonzero(d.max(axis=0) > 0.1)
     if rows.size == 0:
         return np.zeros((max(1, int(height)), max(1, int(height) // 2)), np.float32)
     d = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    scale = height / d.shape[0]
+    scale = height / max(d.shape)
     size = (max(1, round(d.shape[1] * scale)), max(1, round(d.shape[0] * scale)))
     up = np.asarray(Image.fromarray(d).resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
     # MNIST's grey edges blown up look like a felt pen; sharpen them into a written stroke
