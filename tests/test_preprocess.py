@@ -181,6 +181,13 @@ def test_broken_strokes_and_specks_stay_one_digit(mnist):
     assert similarity(found[0].image, reference(mnist.x_test[int(np.flatnonzero(mnist.y_test == 5)[0])])) > 0.8
 
 
+@pytest.mark.parametrize("pair", [(0, 8), (2, 3), (4, 5)])
+def test_touching_digits_are_cut_apart(mnist, pair):
+    ids = [int(np.flatnonzero(mnist.y_test == d)[0]) for d in pair]
+    layout = synthetic.compose(mnist.x_test[ids], 0, digit_height=60, gap=(-0.03, -0.01), jpeg_quality=None)
+    assert_reads_as(preprocess.from_image(layout.image), mnist.x_test[ids], min_similarity=0.8)
+
+
 def test_box_is_in_original_coordinates_for_big_photos(digits):
     """Photos above the working size are segmented smaller; the boxes still refer to the original pixels."""
     layout = synthetic.compose(digits[:1], 4, size=(640, 480), digit_height=100, jpeg_quality=None)
