@@ -92,6 +92,13 @@ class Run:
             return None
         return (self.status.get("ended") or time.time()) - started
 
+    def summary(self) -> str:
+        """``seed004 · 3 epochs · batch 64 · lr 0.001 · 1,000 images``"""
+        c = self.config
+        images = f"{c.get('limit') or TRAIN_IMAGES:,} images" + (" + my samples" if c.get("include_samples") else "")
+        start = f" · from {c['init_from']}" if c.get("init_from") else ""
+        return f"{c.get('preset')} · {c.get('epochs')} epochs · batch {c.get('batch_size')} · lr {c.get('lr', 0):g} · {images}{start}"
+
     @property
     def cancel_requested(self) -> bool:
         return (self.path / CANCEL).exists()
@@ -442,6 +449,14 @@ class Progress:
         keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if any(r.get(k) is not None for r in self.epoch_rows)]
         return {k: [r.get(k) for r in self.epoch_rows] for k in keys}
 
+    def metrics(self) -> list[tuple[str, str]]:
+        """(label, value) for the live run's figures; "-" until the first batch."""
+        values = [
+            f"{self.epoch} / {self.epochs}", f"{self.samples_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
+        ]  # fmt: skip
+        labels = ["Epoch", "Samples / s", "Batch loss", "Batch accuracy"]
+        return [(label, value if self.step else "-") for label, value in zip(labels, values, strict=True)]
+
     def describe(self) -> str:
         """The progress bar's text."""
         if self.phase == "starting":
@@ -515,6 +530,14 @@ class ComparisonSummary:
     def accuracy_delta(self) -> float:
         return self.accuracy_new - self.accuracy_active
 
+    def table(self) -> list[dict]:
+        """Per digit: recall of the active and the new model, and the change in points."""
+        return [
+            {"digit": r["digit"], "recall, active": f"{r['recall_active']:.2%}", "recall, new": f"{r['recall_new']:.2%}",
+             "change (points)": f"{r['delta'] * 100:+.2f}"}
+            for r in self.per_class
+        ]  # fmt: skip
+
 
 def compare_with_active(name: str) -> ComparisonSummary | None:
     """The new model against the active one, from their cards (test accuracy, per-class recall)."""
@@ -541,28 +564,23 @@ def _clock(seconds: float | None) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
+HISTORY_COLUMNS = [
+    "run", "status", "model", "test accuracy", "preset", "epochs", "batch size", "learning rate", "augment", "validation", "images",
+    "duration", "reason",
+]  # fmt: skip
+
+
 def history_rows(runs: list[Run]) -> list[dict]:
-    """One row per run for the history table."""
+    """One row per run for the history table, ready to show."""
     rows = []
     for r in runs:
         c = r.config
-        rows.append(
-            {
-                "run": r.id,
-                "status": r.state,
-                "model": r.name,
-                "test accuracy": r.test_accuracy,
-                "preset": c.get("preset"),
-                "epochs": c.get("epochs"),
-                "batch size": c.get("batch_size"),
-                "learning rate": c.get("lr"),
-                "augment": c.get("augment"),
-                "validation": c.get("val_split"),
-                "images": c.get("limit") or TRAIN_IMAGES,
-                "duration": _clock(r.duration),
-                "reason": r.reason,
-            }
-        )
+        values = [
+            r.id, r.state, r.name, f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", c.get("preset"), c.get("epochs"),
+            c.get("batch_size"), f"{c.get('lr', 0):g}", "yes" if c.get("augment") else "no", f"{c.get('val_split', 0):.0%}",
+            f"{c.get('limit') or TRAIN_IMAGES:,}", _clock(r.duration), r.reason,
+        ]  # fmt: skip
+        rows.append(dict(zip(HISTORY_COLUMNS, values, strict=True)))
     return rows
 
 
