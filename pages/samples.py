@@ -41,17 +41,32 @@ def import_upload(store) -> None:
 
 
 def tile(store, sample, read_as: int | None) -> None:
-    with st.container(width=TILE_PX + 24, gap=None, border=True, key=f"tile-{sample.id}"):
+    with st.container(width=TILE_PX + 34, gap=None, border=True, key=f"tile-{sample.id}"):
         st.image(upscale(sample.image, TILE_PX // 28), output_format="PNG")
         if read_as is None:
             st.caption(f"#{sample.id} · {sample.source}")
-        elif read_as == sample.label:
-            st.caption(f"#{sample.id} · :green[read {read_as}]")
         else:
-            st.caption(f"#{sample.id} · :red[read {read_as}]")
+            st.caption(f"#{sample.id} · :{'green' if read_as == sample.label else 'red'}[read {read_as}]")
         S.setdefault(f"label-{sample.id}", sample.label)
-        st.selectbox("Label", range(10), key=f"label-{sample.id}", label_visibility="collapsed", on_change=relabel, args=(store, sample.id))
-        st.button("Delete", key=f"del-{sample.id}", icon=":material/delete:", on_click=delete, args=(store, sample.id), type="tertiary")
+        with st.container(horizontal=True, gap=None, vertical_alignment="center"):
+            st.selectbox(
+                "Label",
+                range(10),
+                key=f"label-{sample.id}",
+                label_visibility="collapsed",
+                on_change=relabel,
+                args=(store, sample.id),
+                width=66,
+            )
+            st.button(
+                "",
+                key=f"del-{sample.id}",
+                icon=":material/delete:",
+                on_click=delete,
+                args=(store, sample.id),
+                type="tertiary",
+                help=f"Delete sample {sample.id}",
+            )
 
 
 def gallery(store, total: int) -> None:
