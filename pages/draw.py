@@ -34,15 +34,16 @@ def show_prediction(reading) -> None:
 
 def show_what_the_model_sees(model, reading) -> None:
     st.subheader("What the model sees")
-    seen, why, words = st.columns([1, 1, 1.4], vertical_alignment="center")
-    seen.image(upscale(reading.image, 8), caption="The 28×28 input, enlarged", clamp=True, output_format="PNG")
     heat = model.saliency(reading.image, reading.digit)
-    why.image(saliency_overlay(reading.image, heat, 8), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
-    words.markdown(
-        "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a "
-        "28×28 square, the way the MNIST digits were prepared. Bright areas on the right pushed the "
-        f"model towards **{reading.digit}** (integrated gradients)."
-    )
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.image(upscale(reading.image, 6), caption="The 28×28 input, enlarged", output_format="PNG", clamp=True)
+        st.image(saliency_overlay(reading.image, heat, 6), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
+        with st.container(width=360):
+            st.markdown(
+                "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a 28×28 "
+                "square, the way the MNIST digits were prepared. In the second picture, the bright pixels pushed "
+                f"the model towards **{reading.digit}** (integrated gradients)."
+            )
 
 
 @st.fragment
@@ -66,7 +67,8 @@ def draw_and_read(model) -> None:
         with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_PX):
             st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width")
             st.button("Clear", icon=":material/delete:", on_click=clear)
-    rgba = canvas.image_data
+    drawn = bool((canvas.json_data or {}).get("objects"))  # no strokes: skip decoding a blank canvas
+    rgba = canvas.image_data if drawn else None
     reading = None if rgba is None else model.read_canvas(rgba)
     with result_col:
         if reading is None:

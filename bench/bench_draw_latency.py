@@ -1,0 +1,107 @@
+"""Draw page latency: from the mouse-up that ends a stroke to the "Prediction" on screen.
+
+Starts ``streamlit run app.py`` on a copy of the committed models/ (or ``--models DIR``), draws
+single-stroke digits on the canvas in headless Chromium with real mouse moves, and times each one
+inside the browser: a capture-phase ``mouseup`` listener and a MutationObserver that sees the
+"Prediction" metric appear, both on ``performance.now()``. The canvas is cleared before each digit,
+so every sample is one full round trip: the component's own 200 ms send debounce, the PNG upload,
+the fragment rerun (decode, preprocess, predict) and the browser drawing the result.
+
+    .venv/bin/python bench/bench_draw_latency.py [--samples 60] [--models DIR]
+
+Prints p50/p90/p99 in milliseconds and writes bench/out/draw_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
+from tests.e2e.test_draw_e2e import STROKES, canvas_box, clear, draw
+
+OUT = Path(__file__).resolve().parent / "out"
+SINGLE_STROKE = [1, 7, 0]  # a second stroke within 200 ms would merge two sends into one
+PLACES = [(0.3, 0.15, 0.35, 0.7), (0.1, 0.1, 0.4, 0.45), (0.4, 0.35, 0.5, 0.55), (0.2, 0.2, 0.6, 0.6)]
+
+PROBE = """() => {
+  window.__lat = {up: null, shown: null};
+  window.addEventListener('mouseup', () => { window.__lat.up = performance.now(); window.__lat.shown = null; }, true);
+  const seen = () => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Prediction'));
+  new MutationObserver(() => {
+    if (window.__lat.up !== null && window.__lat.shown === null && seen()) window.__lat.shown = performance.now();
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def measure(url: str, samples: int, warmup: int = 3) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    latencies: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        wait_for_app(page)
+        canvas_box(page)
+        page.evaluate(PROBE)
+        for i in range(warmup + samples):
+            digit = SINGLE_STROKE[i % len(SINGLE_STROKE)]
+            draw(page, STROKES[digit], PLACES[i % len(PLACES)])
+            page.wait_for_function("() => window.__lat.shown !== null", timeout=30_000)
+            lat = page.evaluate("() => window.__lat.shown - window.__lat.up")
+            if i >= warmup:
+                latencies.append(lat)
+            wait_for_app(page)
+            clear(page)
+        browser.close()
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--models", type=Path, help="registry root (default: a copy of the committed models/)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.models or copy_default_registry(Path(tmp) / "models")
+        server = AppServer(root)
+        try:
+            load_before = os.getloadavg()[0]
+            started = time.time()
+            latencies = measure(server.url, args.samples)
+            load_after = os.getloadavg()[0]
+        finally:
+            server.stop()
+    result = {
+        "samples": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p90_ms": round(percentile(latencies, 90), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "min_ms": round(min(latencies), 1),
+        "max_ms": round(max(latencies), 1),
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],
+        "cpus": os.cpu_count(),
+        "seconds": round(time.time() - started, 1),
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "draw_latency.json").write_text(json.dumps({**result, "latencies_ms": [round(v, 1) for v in latencies]}, indent=2))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
