@@ -1,0 +1,118 @@
+"""The Train page in headless Chromium: start a tiny run and watch it finish, cancel a run.
+
+The app runs on a private copy of the tiny registry. Its training children sleep 0.1 s per batch
+(tests/faults/sitecustomize.py), so a 1000-image run lasts long enough to watch and to cancel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from mnist_core import registry
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import AppServer, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def train_server(tiny_registry_template, tmp_path_factory):
+    root = tmp_path_factory.mktemp("train-e2e") / "models"
+    shutil.copytree(tiny_registry_template, root)
+    with pytest.MonkeyPatch.context() as env:  # the server and its training children inherit these
+        env.setenv("PYTHONPATH", f"{PROJECT_ROOT / 'tests' / 'faults'}{os.pathsep}{PROJECT_ROOT}")
+        env.setenv("MNIST_FAULT_BATCH_SLEEP", "0.1")
+        server = AppServer(root)
+    yield server
+    server.stop()
+
+
+def open_train(page, server: AppServer) -> None:
+    page.goto(server.url + "/")  # the app's own entry first: it sets up the navigation
+    page.get_by_role("link", name="Train").wait_for(state="attached")
+    page.goto(server.url + "/train")
+    expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
+    wait_for_app(page)
+
+
+def fill_number(page, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    expect(box).to_have_value(str(value))
+    wait_for_app(page)
+
+
+def set_up_tiny_run(page, name: str) -> None:
+    page.get_by_label("Architecture").click()
+    page.get_by_role("option", name="seed004").click()
+    expect(page.get_by_text("173,738 parameters.")).to_be_visible()
+    expect(page.get_by_label("Batch size", exact=True)).to_have_value("64")  # the preset's defaults are in
+    wait_for_app(page)
+    page.get_by_text("Train on all 60,000 images").click()
+    expect(page.get_by_label("Training images (the first N)")).to_be_visible()
+    wait_for_app(page)
+    fill_number(page, "Training images (the first N)", 1000)
+    fill_number(page, "Epochs", 1)
+    fill_number(page, "Batch size", 16)
+    name_box = page.get_by_label("New model's name")
+    name_box.fill(name)
+    name_box.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled()
+
+
+def progress_value(page) -> float | None:
+    bar = page.locator("[data-testid='stProgress'] [role='progressbar']")
+    if not bar.count():
+        return None
+    value = bar.first.get_attribute("aria-valuenow")
+    return float(value) if value else None
+
+
+def test_a_tiny_run_started_from_the_page_shows_progress_finishes_and_appears_in_the_picker(page, train_server):
+    open_train(page, train_server)
+    set_up_tiny_run(page, "e2e-run")
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_text("Training e2e-run")).to_be_visible(timeout=60_000)
+
+    seen: set[float] = set()
+    done = page.get_by_text(re.compile(r"e2e-run is registered: test accuracy \d+\.\d+%"))
+    deadline = time.monotonic() + 240
+    while not done.count() and time.monotonic() < deadline:
+        value = progress_value(page)
+        if value is not None:
+            seen.add(value)
+        page.wait_for_timeout(250)
+    expect(done).to_be_visible()
+    assert any(0 < v < 100 for v in seen), f"the progress bar never showed a run part-way: {sorted(seen)}"
+    assert len({v for v in seen if v > 0}) >= 2, f"the progress bar did not advance: {sorted(seen)}"
+
+    expect(page.get_by_role("button", name="Make e2e-run the active model")).to_be_visible()
+    page.get_by_role("button", name="Make e2e-run the active model").click()
+    wait_for_app(page)
+    assert registry.active(train_server.models_root)[0].name == "e2e-run"
+
+    picker = page.get_by_test_id("stSidebar").get_by_role("combobox")
+    picker.click()
+    expect(page.get_by_role("option", name=re.compile(r"^e2e-run · seed004 · .*\(active\)"))).to_be_visible()
+    page.keyboard.press("Escape")
+
+
+def test_cancel_stops_a_run_and_registers_nothing(page, train_server):
+    open_train(page, train_server)
+    set_up_tiny_run(page, "e2e-cancel")
+    page.get_by_role("button", name="Start training").click()
+    cancel = page.get_by_role("button", name="Cancel this run")
+    expect(cancel).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"Epoch 1 of 1 · step \d+ of 63"))).to_be_visible(timeout=60_000)
+    cancel.click()
+    expect(page.get_by_text("e2e-cancel was cancelled. Cancelled by request; nothing was registered.")).to_be_visible(timeout=30_000)
+    expect(cancel).to_be_hidden()
+    assert "e2e-cancel" not in [m.name for m in registry.list_models(train_server.models_root)]
