@@ -159,6 +159,13 @@ def sample_controls(reading, source: str, key: str, model_name: str | None = Non
         st.caption(f":material/check_circle: Saved as a **{saved[2]}** in My samples (sample {saved[1]}).")
 
 
+def sample_popover(reading, source: str, key: str, model_name: str | None = None) -> None:
+    """``sample_controls`` behind a small button, for pages that show many digits (Upload)."""
+    with st.popover("Save", icon=":material/bookmark_add:", help="Save this digit in My samples, with its true label"):
+        st.image(reading.image, width=84, clamp=True, output_format="PNG")
+        sample_controls(reading, source, key, model_name)
+
+
 def training_sample_controls() -> None:
     """On the Train page's form: "Include my samples" and "Fine-tune the active model"."""
     from mnist_core import training

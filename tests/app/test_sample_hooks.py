@@ -17,14 +17,17 @@ def controls_script() -> None:
 
     sys.path.insert(0, st.session_state["root"])
     from mnist_core.inference import DigitReading
-    from pages.common import sample_controls
+    from pages.common import sample_controls, sample_popover
 
     image = np.zeros((28, 28), np.float32)
     image[6:22, 12:16] = st.session_state.get("ink", 1.0)
     digit = st.session_state.get("digit", 7)
     probs = np.eye(10, dtype=np.float32)[digit]
     reading = DigitReading(digit, 1.0, probs, (0, 0, 10, 10), image, np.full((30, 20), 200, np.uint8), [(digit, 1.0)], False, None)
-    sample_controls(reading, "canvas", key="draw", model_name="tiny")
+    if st.session_state.get("popover"):
+        sample_popover(reading, "upload", key="draw", model_name="tiny")
+    else:
+        sample_controls(reading, "canvas", key="draw", model_name="tiny")
 
 
 def open_controls(**state) -> AppTest:
@@ -59,6 +62,13 @@ def test_wrong_its_a_saves_the_true_digit_and_a_second_pick_relabels(tiny_regist
     at.run()
     at.button(key="draw-keep").click().run()
     assert [s.label for s in SampleStore().list()] == [4, 7]
+
+
+def test_the_upload_popover_saves_with_source_upload(tiny_registry):
+    at = open_controls(popover=True, digit=3)
+    at.pills(key="draw-fix").set_value(8).run()
+    (sample,) = SampleStore().list()
+    assert (sample.label, sample.source, sample.predicted) == (8, "upload", 3)
 
 
 def train_script() -> None:
