@@ -219,3 +219,34 @@ def training_sample_fields() -> dict:
     init_from = st.session_state.get("train_init_from")
     fields = {"include_samples": bool(st.session_state.get("train_samples", False)), "init_from": init_from}
     return fields | ({"schedule": "constant"} if init_from else {})
+
+
+def samples_report(info: registry.ModelInfo, other: registry.ModelInfo | None = None) -> None:
+    """On the Analysis page: a model (and the one compared with it) on my samples: accuracy, confusion, misreadings."""
+    from mnist_core import evaluation, figures
+
+    store = sample_store()
+    if store is None:
+        return
+    x, y = store.arrays()
+    if not len(y):
+        st.info("No samples yet: save some on the Draw or Upload page, or import them on **My samples**.", icon=":material/bookmarks:")
+        return
+    ev = evaluation.evaluate_samples(samples=(x, y), model=predictor_for(info))
+    with st.container(horizontal=True):
+        st.metric(f"{info.name} on my {len(y)} samples", f"{ev.accuracy:.1%}", border=True, width="content")
+        if other is not None:
+            ev_b = evaluation.evaluate_samples(samples=(x, y), model=predictor_for(other))
+            delta = f"{(ev_b.accuracy - ev.accuracy) * 100:+.1f} points"
+            st.metric(f"{other.name} on them", f"{ev_b.accuracy:.1%}", delta, border=True, width="content")
+    chart_col, gallery_col = st.columns([2, 3], gap="large")
+    chart_col.altair_chart(figures.confusion_chart(ev.confusion, height=300), width="stretch")
+    with gallery_col:
+        st.markdown(f"**Misread by {info.name}** ({len(ev.errors)}), most confident first")
+        with st.container(horizontal=True, gap="small"):
+            for i in ev.errors[:48]:
+                with st.container(width=96, gap=None, horizontal_alignment="center"):
+                    st.image(figures.upscale(x[i]), width=84, output_format="PNG")
+                    st.caption(figures.error_caption(ev.y_true[i], ev.y_pred[i], ev.confidence[i]))
+        if not len(ev.errors):
+            st.success("It reads every one of your samples right.", icon=":material/check_circle:")

@@ -97,3 +97,34 @@ def test_train_controls_fill_in_a_finetune_of_the_active_model(tiny_registry):
     assert s["train_name"].startswith("tiny-mine-")
     assert at.json[0].value == '{"include_samples": true, "init_from": "tiny", "schedule": "constant"}'
     assert any("Fine-tuning **tiny**" in i.value for i in at.info)
+
+
+def report_script() -> None:
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, st.session_state["root"])
+    from mnist_core import registry
+    from pages.common import samples_report
+
+    samples_report(registry.get("tiny"), registry.get("tiny"))
+
+
+def test_analysis_report_on_my_samples(tiny_registry, mnist):
+    from mnist_core import evaluation
+
+    at = AppTest.from_function(report_script, default_timeout=60)
+    at.session_state["root"] = str(PROJECT_ROOT)
+    at.run()
+    assert any("No samples yet" in i.value for i in at.info)
+    store = SampleStore()
+    for image, label in zip(mnist.x_test[:30], mnist.y_test[:30]):
+        store.add(image, int(label), "upload")
+    at.run()
+    assert not at.exception
+    expected = evaluation.evaluate_samples("tiny")
+    assert at.metric[0].label == "tiny on my 30 samples" and at.metric[0].value == f"{expected.accuracy:.1%}"
+    assert at.metric[1].delta == "+0.0 points"
+    shown = [c.value for c in at.caption]
+    assert len(shown) == min(48, len(expected.errors))
