@@ -30,13 +30,20 @@ def images_to_read() -> list[tuple[str, bytes]]:
     return chosen
 
 
-def show_image(name: str, data: bytes, readings) -> None:
+@st.cache_data(max_entries=64, show_spinner="Reading ...")
+def read_image(_model, model_name: str, data: bytes):
+    """The digits of one image and the image with them boxed; cached so reruns do not read it again."""
+    readings = _model.read(data)
+    labels = [f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
+    return readings, boxed_image(decode(data), [r.box for r in readings], labels)
+
+
+def show_image(name: str, boxed, readings) -> None:
     """The image with a box on each digit, the number read, and what the model saw for each digit."""
     with st.container(border=True):
         st.markdown(f"**{name}**")
         picture, numbers = st.columns([3, 2], gap="medium")
-        labels = [f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
-        picture.image(boxed_image(decode(data), [r.box for r in readings], labels))
+        picture.image(boxed)
         with numbers:
             if not readings:
                 st.info("No handwriting found in this image.", icon=":material/search_off:")
@@ -72,11 +79,11 @@ if model is None:
 rows: list[dict] = []
 for name, data in images_to_read():
     try:
-        readings = model.read(data)
+        readings, boxed = read_image(model, model.name, data)
     except ImageError as exc:
         st.error(f"**{name}**: {exc}", icon=":material/broken_image:")
         continue
-    show_image(name, data, readings)
+    show_image(name, boxed, readings)
     rows += table_rows(name, readings)
 
 if rows:
