@@ -55,10 +55,8 @@ def normalize(ink: np.ndarray) -> np.ndarray | None:
     a = _float_plane(ink, "ink map")
     if a is None:
         return None
-    peak = float(a.max())
-    if not peak > 0:
+    if not a.max() > 0:  # _float_plane scaled the peak to 1
         return None
-    a /= peak
     rows = np.flatnonzero((a > INK_LEVEL).any(axis=1))
     cols = np.flatnonzero((a > INK_LEVEL).any(axis=0))
     if rows.size == 0:
@@ -186,7 +184,10 @@ def canvas_digit(rgba: np.ndarray) -> Digit | None:
         return None
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    if max(y1 - y0, x1 - x0) < 0.08 * min(h, w):  # a dot or a speck is not a digit
+    bh, bw = y1 - y0, x1 - x0
+    if max(bh, bw) < 0.08 * min(h, w):  # a speck is not a digit
+        return None
+    if mask[y0:y1, x0:x1].mean() > 0.6 and max(bh, bw) < 1.6 * min(bh, bw):  # nor is one tap of a fat brush
         return None
     image = normalize(ink[y0:y1, x0:x1])
     if image is None:

@@ -121,9 +121,10 @@ def test_canvas_box_and_crop():
         np.zeros((280, 280, 4), np.uint8),  # untouched transparent canvas
         np.full((280, 280, 4), 255, np.uint8),  # untouched white canvas
         synthetic.canvas_rgba([[(140, 140)]], stroke_width=18),  # one tap: a dot
+        synthetic.canvas_rgba([[(140, 140), (150, 146)]], stroke_width=40),  # one tap of a fat brush
         synthetic.canvas_rgba([[(20, 20)], [(250, 30)], [(60, 250)]], stroke_width=3),  # three specks
     ],
-    ids=["transparent", "white", "dot", "specks"],
+    ids=["transparent", "white", "dot", "fat dot", "specks"],
 )
 def test_empty_or_nearly_empty_canvas_is_none(canvas):
     assert preprocess.from_canvas(canvas) is None
