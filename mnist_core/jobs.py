@@ -539,6 +539,16 @@ class ComparisonSummary:
         ]  # fmt: skip
 
 
+def registered_model(name: str) -> registry.ModelInfo | None:
+    """The model a run registered, with ``active`` true when it is the model in use; None if it is gone."""
+    try:
+        model = registry.get(name)
+        model.active = not model.broken and registry.active()[0].name == name
+    except registry.RegistryError:
+        return None
+    return model
+
+
 def compare_with_active(name: str) -> ComparisonSummary | None:
     """The new model against the active one, from their cards (test accuracy, per-class recall)."""
     try:
@@ -557,6 +567,10 @@ def compare_with_active(name: str) -> ComparisonSummary | None:
     return ComparisonSummary(active.name, active.test_accuracy, new.test_accuracy, rows)
 
 
+def _when(timestamp: float | None) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
+
+
 def _clock(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -565,7 +579,7 @@ def _clock(seconds: float | None) -> str:
 
 
 HISTORY_COLUMNS = [
-    "run", "status", "model", "test accuracy", "preset", "epochs", "batch size", "learning rate", "augment", "validation", "images",
+    "started", "status", "model", "test accuracy", "preset", "epochs", "batch size", "learning rate", "augment", "validation", "images",
     "duration", "reason",
 ]  # fmt: skip
 
@@ -576,7 +590,7 @@ def history_rows(runs: list[Run]) -> list[dict]:
     for r in runs:
         c = r.config
         values = [
-            r.id, r.state, r.name, f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", c.get("preset"), c.get("epochs"),
+            _when(r.status.get("started") or r.status.get("created")), r.state, r.name, f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", c.get("preset"), c.get("epochs"),
             c.get("batch_size"), f"{c.get('lr', 0):g}", "yes" if c.get("augment") else "no", f"{c.get('val_split', 0):.0%}",
             f"{c.get('limit') or TRAIN_IMAGES:,}", _clock(r.duration), r.reason,
         ]  # fmt: skip

@@ -47,9 +47,7 @@ if "train_preset" not in S:
     use_preset_defaults()
 
 st.title("Train")
-st.caption(
-    "Training runs in its own process: reload, change pages or open another tab, and it goes on. One run at a time, the others queue."
-)
+st.caption("Runs train in their own process: reload, change pages or open another tab, they go on. One at a time; the others queue.")
 with st.container(border=True):
     left, right = st.columns(2)
     preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
@@ -135,6 +133,8 @@ st.fragment(run_every=1.0 if jobs.current() or jobs.queue() else 3.0)(watch)()
 
 
 def run_details(run: jobs.Run) -> None:
+    if run.state not in jobs.TERMINAL:
+        return st.info(f"**{run.name}** is {run.state}.", icon=":material/hourglass_top:")
     if run.state != jobs.SUCCEEDED:
         (st.warning if run.state == jobs.CANCELLED else st.error)(f"**{run.name}** was {run.state}. {run.reason}", icon=":material/error:")
         if run.state != jobs.CANCELLED:
@@ -142,7 +142,10 @@ def run_details(run: jobs.Run) -> None:
                 st.code(run.log_tail(), language="text")
         return
     st.success(f"**{run.name}** is registered: test accuracy {run.test_accuracy:.2%}.", icon=":material/check_circle:")
-    comparison = jobs.compare_with_active(run.name)
+    model, comparison = jobs.registered_model(run.name), jobs.compare_with_active(run.name)
+    if model is None:
+        st.caption(f"{run.name} is no longer in the registry.")
+        return
     left, right = st.columns([2, 3])
     if comparison:
         a, b = left.columns(2)
@@ -152,7 +155,11 @@ def run_details(run: jobs.Run) -> None:
             f"Make {run.name} the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,)
         )
         right.dataframe(comparison.table(), hide_index=True)
+    elif model.active:
+        left.caption(f"{run.name} is the active model.")
     left.button("Open in Analysis", icon=":material/analytics:", on_click=open_in_analysis, args=(run.name,))
+    for col, chart in zip(st.columns(2), figures.curve_charts(model.card.get("history") or {}, height=220).values(), strict=False):
+        col.altair_chart(chart, width="stretch")
 
 
 runs = jobs.list_runs()
