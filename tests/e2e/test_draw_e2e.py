@@ -6,6 +6,7 @@ import itertools
 import math
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
 
@@ -48,12 +49,17 @@ def draw(page, strokes: list[list[Point]], where: tuple[float, float, float, flo
         page.mouse.up()
 
 
-def prediction(page) -> str:
-    """The value under the "Prediction" label, once the app has read the drawing."""
-    metric = page.get_by_test_id("stMetric").filter(has_text="Prediction")
-    metric.wait_for()
+def assert_prediction(page, digit: int) -> None:
+    """The "Prediction" comes to show ``digit`` and stays there.
+
+    Each stroke is sent 200 ms after its mouse-up, so a digit of two strokes is read twice:
+    first its first stroke, then the whole digit. The last reading is the one that counts.
+    """
+    value = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+    expect(value).to_have_text(str(digit), timeout=30_000)
+    page.wait_for_timeout(1000)
     wait_for_app(page)
-    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+    expect(value).to_have_text(str(digit), timeout=1)
 
 
 def clear(page) -> None:
@@ -73,14 +79,14 @@ def draw_page(app_server, page):
 @pytest.mark.parametrize(("digit", "where"), CASES, ids=[f"{d}" for d, _ in CASES])
 def test_a_digit_drawn_with_the_mouse_is_read(draw_page, digit, where):
     draw(draw_page, STROKES[digit], where)
-    assert prediction(draw_page) == str(digit)
+    assert_prediction(draw_page, digit)
     assert draw_page.get_by_text("What the model sees").is_visible()
 
 
 def test_digits_drawn_one_after_another_with_clear_in_between(draw_page):
     for digit, where in CASES[:3]:
         draw(draw_page, STROKES[digit], where)
-        assert prediction(draw_page) == str(digit)
+        assert_prediction(draw_page, digit)
         clear(draw_page)
         assert draw_page.get_by_text("Draw a digit from 0 to 9").is_visible()
 
@@ -90,7 +96,6 @@ def test_the_prediction_follows_each_stroke(draw_page):
     where = (0.2, 0.2, 0.55, 0.6)
     first, second = STROKES[4][1], STROKES[4][0]
     draw(draw_page, [first], where)
-    assert prediction(draw_page) == "1"
+    assert_prediction(draw_page, 1)
     draw(draw_page, [second], where)
-    draw_page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_text("4", exact=True).wait_for()
-    assert prediction(draw_page) == "4"
+    assert_prediction(draw_page, 4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from mnist_core import synthetic
@@ -38,7 +40,10 @@ def test_a_multi_digit_photo_is_read(upload_page, mnist, tmp_path):
     upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
     wait_for_app(upload_page)
     assert numbers_read(upload_page) == ["2024"]
-    assert upload_page.get_by_role("button", name="Download as CSV").is_visible()
+    with upload_page.expect_download() as download:
+        upload_page.get_by_test_id("stDownloadButton").get_by_role("button", name="Download as CSV").click()
+    rows = list(csv.DictReader(open(download.value.path())))  # noqa: SIM115
+    assert [(r["file"], r["position"], r["digit"]) for r in rows] == [("year.jpg", str(i), d) for i, d in enumerate("2024", 1)]
 
 
 def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_page, mnist, tmp_path):
@@ -50,7 +55,7 @@ def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_pa
     upload_page.get_by_test_id("stAlertContentError").first.wait_for()
     upload_page.get_by_test_id("stMetric").filter(has_text="Number read").nth(1).wait_for()
     wait_for_app(upload_page)
-    errors = upload_page.get_by_test_id("stAlertContentError").all_inner_texts()
+    errors = upload_page.get_by_test_id("stAlertContentError").get_by_test_id("stMarkdownContainer").all_inner_texts()
     assert len(errors) == 1 and errors[0].startswith("notes.png: ") and errors[0].rstrip().endswith(".")
     expected = "".join(str(int(d)) for d in mnist.y_test[[3, 2, 1]])
     assert numbers_read(upload_page) == ["385", expected]
