@@ -1,6 +1,6 @@
 """Fine-tuning the default model on 20 of my samples: how long, and what it buys.
 
-Draws 40 serif ones (a 1 with a long flag and a wide base, as in tests/test_finetune.py),
+Draws 40 crossed twos (a 2 written like a crossed Z, as in tests/test_finetune.py),
 saves 20 in a private store, fine-tunes the default model with ``TrainConfig.for_finetune``
 and reports the held-out 20 before and after, MNIST test accuracy before and after, and the
 wall time of ``train_and_register`` (training, test-set evaluation and the atomic save).
@@ -35,7 +35,7 @@ def main() -> None:
 
     from mnist_core import data, evaluation, registry, training
     from mnist_core.samples import SampleStore
-    from tests.test_finetune import serif_ones
+    from tests.test_finetune import crossed_twos
 
     original_root = ROOT / "models"
     default, _ = registry.active(original_root)
@@ -47,11 +47,11 @@ def main() -> None:
             shutil.copytree(default.path, root / default.name)
             os.environ["MNIST_STUDIO_MODELS"] = str(root)
             registry.set_active(default.name, root)
-            images = serif_ones(40, seed=seed)
+            images = crossed_twos(40, seed=seed)
             store = SampleStore()
             for image in images[:20]:
-                store.add(image, 1, "canvas")
-            held = (np.round(images[20:] * 255).astype(np.uint8), np.ones(20, np.uint8))
+                store.add(image, 2, "canvas")
+            held = (np.round(images[20:] * 255).astype(np.uint8), np.full(20, 2, np.uint8))
             config = training.TrainConfig.for_finetune(limit=args.limit, epochs=args.epochs, name="mine")
             started = time.perf_counter()
             tuned = training.train_and_register(config, dataset)

@@ -1,0 +1,130 @@
+"""Teaching the model my handwriting: samples mixed into training, fine-tuning, evaluation on my samples.
+
+The end-to-end test draws 40 digits in a style MNIST hardly has (a 2 written like a crossed Z,
+which the default model reads as a crossed 7), saves 20 of them, fine-tunes the default model on
+them, and checks the other 20.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from mnist_core import evaluation, registry, training
+from mnist_core.preprocess import normalize
+from mnist_core.samples import SampleStore
+from tests.conftest import PROJECT_ROOT
+
+
+def crossed(rng: np.random.Generator, digit: int, size: int = 200) -> np.ndarray:
+    """A crossed 2 (written like a Z with a bar) or a crossed 7, drawn with PIL strokes.
+
+    The default model reads the 2s as 7s; the bottom stroke is what tells them apart. Varied in
+    size, aspect, slant, corners, bar and pen width; normalised like a canvas drawing.
+    """
+    im = Image.new("L", (size, size), 0)
+    d = ImageDraw.Draw(im)
+    w = int(rng.integers(11, 19))
+    half_w, top, bottom = rng.uniform(40, 65), rng.uniform(20, 40), rng.uniform(160, 182)
+    slant = rng.uniform(-0.25, 0.15)  # x shift per unit of height, about the middle
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return 100 + x + slant * (100 - y), y
+
+    jitter = lambda: rng.uniform(-6, 6)  # noqa: E731
+    corners = [at(-half_w + jitter(), top + jitter()), at(half_w + jitter(), top + jitter())]
+    if digit == 2:
+        corners += [at(-half_w + jitter(), bottom + jitter()), at(half_w * rng.uniform(0.9, 1.2), bottom + jitter())]
+    else:
+        corners += [at(rng.uniform(-0.4, 0.1) * half_w, bottom + jitter())]
+    d.line(corners, fill=255, width=w, joint="curve")
+    bar_y, bar = rng.uniform(90, 110), rng.uniform(0.4, 0.7) * half_w
+    d.line([at(-bar + jitter(), bar_y), at(bar + jitter(), bar_y + jitter() / 2)], fill=255, width=w)
+    for x, y in [corners[0], corners[-1]]:  # round pen ends
+        d.ellipse([x - w / 2, y - w / 2, x + w / 2, y + w / 2], fill=255)
+    return normalize(np.asarray(im, np.float32) / 255)
+
+
+def crossed_twos(n: int, seed: int = 0, digit: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack([crossed(rng, digit) for _ in range(n)])
+
+
+# ---------------------------------------------------------------- mechanics (fast, tiny model)
+
+
+def test_samples_are_oversampled_to_a_fixed_share_of_each_epoch():
+    x, y = np.zeros((57000, 28, 28), np.uint8), np.zeros(57000, np.uint8)
+    xs, ys = np.ones((50, 28, 28), np.uint8), np.full(50, 7, np.uint8)
+    mx, my, repeats = training.mix_in_samples(x, y, xs, ys)
+    assert repeats == 60 and len(mx) == 57000 + 50 * 60
+    assert 0.05 <= (my == 7).mean() < 0.051
+    assert training.mix_in_samples(x, y, xs[:0], ys[:0])[2] == 0
+
+
+def test_finetune_settings_start_from_the_active_model(tiny_registry):
+    config = training.TrainConfig.for_finetune()
+    assert (config.preset, config.init_from, config.include_samples, config.schedule) == ("seed004", "tiny", True, "constant")
+    assert config.lr <= 1e-4 and config.epochs <= 5
+    assert config.errors() == {"include_samples": "There are no saved samples to include yet: save some on the Draw or Upload page first."}
+    SampleStore().add(crossed_twos(1)[0], 2, "canvas")
+    assert config.errors() == {}
+
+
+def test_a_wrong_starting_model_is_one_sentence(tiny_registry):
+    assert "choose the preset seed004" in training.TrainConfig(preset="studio", init_from="tiny").errors()["init_from"]
+    assert "no model named 'nope'" in training.TrainConfig(preset="seed004", init_from="nope").errors()["init_from"]
+
+
+def test_the_card_records_the_samples_and_the_starting_model(tiny_registry, mnist):
+    store = SampleStore()
+    images = crossed_twos(6, seed=1)
+    for image in images:
+        store.add(image, 2, "canvas", model="tiny", predicted=7)
+    config = training.TrainConfig.for_finetune(epochs=1, limit=600, name="tiny-mine")
+    info = training.train_and_register(config, mnist)
+    card = info.card
+    assert card["samples"]["included"] == 6 and card["samples"]["by_label"] == {"2": 6}
+    assert 0.04 < card["samples"]["share_of_epoch"] < 0.07
+    assert card["fine_tuned_from"]["name"] == "tiny"
+    assert "--init-from tiny" in card["reproduce"] and "--include-samples" in card["reproduce"]
+    with np.load(info.path / training.SAMPLES_FILE, allow_pickle=False) as used:
+        np.testing.assert_array_equal(used["x"], store.arrays()[0])
+    ev = evaluation.evaluate_samples("tiny-mine")
+    assert len(ev.y_true) == 6 and ev.confusion.sum() == 6
+
+
+# ---------------------------------------------------------------- end to end, with the default model
+
+
+@pytest.fixture
+def default_registry(default_model_name, registry_root):
+    """A private registry holding a copy of the committed default model, active."""
+    shutil.copytree(PROJECT_ROOT / "models" / default_model_name, registry_root / default_model_name)
+    registry.set_active(default_model_name, registry_root)
+    return registry_root
+
+
+def test_finetuning_on_my_style_beats_the_original_without_forgetting_mnist(default_registry, default_model_name, mnist):
+    images = crossed_twos(40, seed=8)
+    saved, held_out = images[:20], images[20:]
+    store = SampleStore()
+    for image in saved:
+        store.add(image, 2, "canvas", model=default_model_name)
+    y_held = np.full(20, 2, np.uint8)
+    x_held = np.round(held_out * 255).astype(np.uint8)
+
+    config = training.TrainConfig.for_finetune(limit=6000, name="mine")
+    tuned = training.train_and_register(config, mnist)
+    original = registry.get(default_model_name)
+
+    tuned_model = registry.load_model(tuned.name)
+    before = evaluation.evaluate_samples(default_model_name, (x_held, y_held))
+    after = evaluation.evaluate_samples(samples=(x_held, y_held), model=tuned_model)
+    assert after.accuracy > before.accuracy, (before.accuracy, after.accuracy)
+    sevens = np.round(crossed_twos(20, seed=9, digit=7) * 255).astype(np.uint8)  # it learnt the bottom stroke, not "crossed means 2"
+    assert evaluation.evaluate_samples(samples=(sevens, np.full(20, 7)), model=tuned_model).accuracy >= 0.9
+    assert tuned.test_accuracy >= original.test_accuracy - 0.003, (original.test_accuracy, tuned.test_accuracy)
