@@ -9,6 +9,11 @@ to the reading (p50/p99), and the server's memory (RSS) over time. Bounded: it s
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import itertools

@@ -7,6 +7,11 @@ preprocessing (``preprocess.normalize``) before the model sees it.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import os
 

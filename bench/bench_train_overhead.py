@@ -8,6 +8,11 @@ Same preset, batch size, data pipeline and optimizer; the second epoch of each i
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import math
 import os
@@ -16,9 +21,9 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
+import keras
 
-from mnist_core import architectures, data, training  # noqa: E402
+from mnist_core import architectures, data, training
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -35,7 +40,12 @@ def plain_fit(config: training.TrainConfig, x, y) -> float:
     model = architectures.build(config.preset)
     training.compile_model(model, config, steps)
     timer = EpochTimer()
-    model.fit(training.make_dataset(x, y, config.batch_size, shuffle=True, augment=False, seed=0), epochs=config.epochs, callbacks=[timer], verbose=0)
+    model.fit(
+        training.make_dataset(x, y, config.batch_size, shuffle=True, augment=False, seed=0),
+        epochs=config.epochs,
+        callbacks=[timer],
+        verbose=0,
+    )
     return len(x) / timer.last
 
 
