@@ -1,4 +1,4 @@
-"""Analysis: how good a model is, and where it goes wrong."""
+"""Analysis: how good a model is on the MNIST test set, and where it goes wrong."""
 
 from __future__ import annotations
 
@@ -25,13 +25,10 @@ def _evaluated(path: str, stamp: float, fingerprint: str, _on_progress=None) -> 
 
 
 def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
-    """The model's test-set evaluation: from the cache, or computed once with a progress bar."""
-    fresh = not evaluation.cache_file(info.path, ds.fingerprint).exists()
-    bar = st.progress(0.0, text=f"Evaluating {info.name} on the {len(ds.y_test):,} test digits (only this once) ...") if fresh else None
-    result = _evaluated(
-        str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint,
-        _on_progress=bar and (lambda done, total: bar.progress(done / total, text=f"Evaluating {info.name}: {done:,} / {total:,} test digits")),
-    )  # fmt: skip
+    """The model's test-set evaluation: cached beside the model, or computed once with a progress bar."""
+    bar = None if evaluation.cache_file(info.path, ds.fingerprint).exists() else st.progress(0.0, f"Evaluating {info.name} (only once) ...")
+    progress = bar and (lambda done, total: bar.progress(done / total, f"Evaluating {info.name}: {done:,} of {total:,} test digits"))
+    result = _evaluated(str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint, progress)
     if bar:
         bar.empty()
     return result
@@ -39,20 +36,20 @@ def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
 
 @st.dialog("A closer look", width="medium")
 def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None:
-    true, pred = int(ev.y_true[i]), int(ev.y_pred[i])
+    true, pred, image = int(ev.y_true[i]), int(ev.y_pred[i]), mnist().x_test[i]
     st.markdown(f"Test image **#{i}** · true **{true}**, {info.name} says **{pred}** ({ev.confidence[i]:.1%})")
     left, right = st.columns([2, 3])
     cls = left.segmented_control("Saliency for", [pred, true], default=pred, format_func=lambda c: f"{'said' if c == pred else 'true'} {c}")
     try:
-        saliency = predictor_for(info).saliency(mnist().x_test[i] / 255.0, int(cls if cls is not None else pred))
-        left.image(figures.saliency_overlay(mnist().x_test[i], saliency), caption="Bright: pixels that pushed towards this digit")
-    except (ImportError, AttributeError, registry.RegistryError) as exc:
-        left.image(figures.upscale(mnist().x_test[i], 8), caption=f"Saliency is not available ({exc}).")
+        saliency = predictor_for(info).saliency(image / 255.0, pred if cls is None else cls)
+        left.image(figures.saliency_overlay(image, saliency), caption="Bright: the pixels that pushed towards this digit")
+    except (registry.RegistryError, ValueError) as exc:
+        left.image(figures.upscale(image, 8), caption=f"Saliency is not available: {exc}")
     right.altair_chart(figures.probabilities_chart(ev.probs[i], true), width="stretch")
 
 
 def tiles(images, indices, captions, open_one=None) -> None:
-    """A wrapping grid of digits; with ``open_one``, each caption is a button that opens the digit."""
+    """A wrapping grid of digits; with ``open_one``, each caption is a button that opens its digit."""
     with st.container(horizontal=True, gap="small"):
         for i, caption in zip(indices, captions, strict=True):
             with st.container(width=104, gap=None, horizontal_alignment="center"):
@@ -64,7 +61,7 @@ def tiles(images, indices, captions, open_one=None) -> None:
 
 
 def pager(key: str, indices, signature) -> evaluation.Page:
-    """Pagination that goes back to page 1 whenever the filter (``signature``) changes."""
+    """A page number input that goes back to page 1 whenever the filter (``signature``) changes."""
     if st.session_state.get(f"{key}-sig") != signature:
         st.session_state[f"{key}-sig"], st.session_state[key] = signature, 1
     pages = evaluation.paginate(indices, 1).pages
@@ -79,45 +76,39 @@ def metrics(items: list[dict]) -> None:
             st.metric(**item, border=True, width="content")
 
 
-def digit(choice) -> int | None:
-    return None if choice == ANY else int(choice)
+def errors_tab(info, ev, x) -> None:
+    chart_col, table_col = st.columns([5, 4], gap="medium")
+    view = chart_col.segmented_control("View", ["Counts", "Row %"], default="Counts", key="cm_view", label_visibility="collapsed")
+    chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
+    event = chart_col.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
+    chart_col.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
+    table_col.dataframe(
+        figures.report_frame(ev.report()),
+        column_config={c: st.column_config.NumberColumn(format="%.2f%%") for c in ("Precision", "Recall", "F1")},
+    )
 
+    # a new click on the matrix sets the gallery's filter; the filter boxes can change it afterwards
+    clicked, state = figures.clicked_cell(event), st.session_state
+    current = tuple(None if state.get(k, ANY) == ANY else state[k] for k in ("g_true", "g_pred"))
+    state["g_true"], state["g_pred"] = (ANY if d is None else d for d in evaluation.follow_click(clicked, state.get("g_cell"), current))
+    state["g_cell"] = clicked
 
-def error_gallery(info, ev, x) -> None:
+    st.subheader("Error gallery")
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        true = digit(st.selectbox("True digit", [ANY, *range(10)], key="g_true", width=120))
-        pred = digit(st.selectbox("Predicted", [ANY, *range(10)], key="g_pred", width=120))
+        true, pred = (
+            st.selectbox(label, [ANY, *range(10)], key=key, width=120) for label, key in (("True digit", "g_true"), ("Predicted", "g_pred"))
+        )
+        true, pred = (None if d == ANY else d for d in (true, pred))
         order = st.selectbox(
             "Sort by", ["confidence", "index"], key="g_order", format_func={"confidence": "most confident", "index": "index"}.get, width=160
         )
         page = pager("g_page", ev.select_errors(true, pred, order), (true, pred, order))
     where = figures.filter_label(true, pred)
-    st.markdown(f"**Errors {page.describe()}**" + (f" · {where}" if where else ""))
+    st.markdown(f"**Errors {page.describe()}**" + (f" · {where}" if where else "") + " · click a caption for a closer look")
     if not page.total:
         st.info("No errors match this filter." if where else "This model gets every test digit right.")
     captions = [figures.error_caption(ev.y_true[i], ev.y_pred[i], ev.confidence[i]) for i in page.indices]
     tiles(x, page.indices, captions, open_one=lambda i: inspect(info, ev, i))
-
-
-def errors_tab(info, ev, x) -> None:
-    chart_col, table_col = st.columns([3, 2], gap="large")
-    with chart_col:
-        view = st.segmented_control("View", ["Counts", "Row %"], default="Counts", key="cm_view", label_visibility="collapsed")
-        chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
-        event = st.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
-        st.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
-    clicked = figures.clicked_cell(event)
-    current = (digit(st.session_state.get("g_true", ANY)), digit(st.session_state.get("g_pred", ANY)))
-    new = evaluation.follow_click(clicked, st.session_state.get("g_cell"), current)
-    st.session_state["g_true"], st.session_state["g_pred"] = (ANY if d is None else d for d in new)
-    st.session_state["g_cell"] = clicked
-    with table_col:
-        st.dataframe(
-            figures.report_frame(ev.report()),
-            column_config={c: st.column_config.NumberColumn(c, format="%.2f %%") for c in ("Precision", "Recall", "F1")},
-        )
-    st.subheader("Error gallery")
-    error_gallery(info, ev, x)
 
 
 def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
@@ -135,13 +126,12 @@ def dataset_tab(ds, ev) -> None:
     st.markdown("**One of each digit** (the first in the training set)")
     first = figures.one_of_each(ds.y_train)
     tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first])
-    seed = st.session_state.setdefault("d_seed", 0)
     head, button = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown("**Random test digits**, titled true / predicted (red: wrong)")
     if button.button("Another sample", icon=":material/shuffle:"):
-        seed = st.session_state["d_seed"] = seed + 1
-    grid = figures.prediction_grid(ds.x_test, ds.y_test, ev.y_pred, figures.random_indices(len(ds.y_test), 32, seed))
-    st.pyplot(grid, width="stretch")
+        st.session_state["d_seed"] = st.session_state.get("d_seed", 0) + 1
+    seed = st.session_state.get("d_seed", 0)
+    st.pyplot(figures.prediction_grid(ds.x_test, ds.y_test, ev.y_pred, figures.random_indices(len(ds.y_test), 32, seed)), width="stretch")
     st.markdown("**True against predicted** for 1,000 random test digits (jittered)")
     st.altair_chart(
         figures.true_vs_predicted_chart(ev.y_true, ev.y_pred, figures.random_indices(len(ds.y_test), 1000, seed)), width="stretch"
@@ -150,15 +140,13 @@ def dataset_tab(ds, ev) -> None:
 
 st.title("Analysis")
 st.caption("How good a model is on the 10,000 MNIST test digits, and where it goes wrong.")
-default = selected_model()
-if default is None:
+if (default := selected_model()) is None:
     no_model_message()
     st.stop()
 models = {m.name: m for m in registry.list_models() if not m.broken}
-names = list(models)
 pick_a, pick_b = st.columns(2)
-name_a = pick_a.selectbox("Model", names, index=names.index(default.name), format_func=lambda n: models[n].label())
-others = [None] + [n for n in names if n != name_a]
+name_a = pick_a.selectbox("Model", list(models), index=list(models).index(default.name), format_func=lambda n: models[n].label())
+others = [None, *(n for n in models if n != name_a)]
 name_b = pick_b.selectbox("Compare with", others, format_func=lambda n: "nothing" if n is None else models[n].label())
 info = models[name_a]
 try:
@@ -168,9 +156,7 @@ try:
 except (DataError, registry.RegistryError) as exc:
     st.error(str(exc))
     st.stop()
-
-card = info.card
-metrics(figures.headline_metrics(ev, card))
+metrics(figures.headline_metrics(ev, info.card))
 
 errors, curves, compare, overview = st.tabs(["Errors", "Training curves", "Compare", "Dataset"], key="a_tab", on_change="rerun")
 if errors.open:
@@ -178,7 +164,7 @@ if errors.open:
         errors_tab(info, ev, ds.x_test)
 if curves.open:
     with curves:
-        charts = figures.curve_charts(card.get("history") or {})
+        charts = figures.curve_charts(info.card.get("history") or {})
         for col, chart in zip(st.columns(2), charts.values(), strict=False):
             col.altair_chart(chart, width="stretch")
         if not charts:
