@@ -187,7 +187,7 @@ def canvas_digit(rgba: np.ndarray) -> Digit | None:
     bh, bw = y1 - y0, x1 - x0
     if max(bh, bw) < 0.08 * min(h, w):  # a speck is not a digit
         return None
-    if mask[y0:y1, x0:x1].mean() > 0.6 and max(bh, bw) < 1.6 * min(bh, bw):  # nor is one tap of a fat brush
+    if mask[y0:y1, x0:x1].mean() > 0.7 and max(bh, bw) < 0.2 * min(h, w):  # nor is one tap of a fat brush
         return None
     image = normalize(ink[y0:y1, x0:x1])
     if image is None:
@@ -357,11 +357,15 @@ def _ink(grey: np.ndarray) -> np.ndarray | None:
     k = max(15, min(h, w) // 3) | 1  # wider than any stroke
     f = max(1, min(h, w) // 120)  # the light varies slowly: estimate it on a smaller copy
     kf = max(3, k // f) | 1
-    # polarity: flatten the light first; the ink is then the long, thin tail (dark or light) of what is left
+    # polarity: flatten the light first; the ink is then the side (dark or light) holding most of
+    # what stands out beyond the noise (paper between the strokes of a thick digit stands out less)
     light = _upsample(ndimage.uniform_filter(_block_reduce(smooth, f, np.mean), kf), (h, w))
     detail = smooth - light
-    dlo, dmed, dhi = np.percentile(detail, [0.01, 50, 99.99])
-    v = 1.0 - smooth if dmed - dlo > dhi - dmed else smooth
+    middle = float(np.median(detail))
+    floor = 4 * max(1.4826 * float(np.median(np.abs(detail - middle))), 0.005)
+    dark = float(np.clip(middle - detail - floor, 0, None).sum())
+    bright = float(np.clip(detail - middle - floor, 0, None).sum())
+    v = 1.0 - smooth if dark >= bright else smooth
     # the paper's level under the ink: a grey opening (strokes are narrower than k), then smoothed
     paper = ndimage.grey_opening(_block_reduce(v, f, np.min), size=(kf, kf))
     paper = _upsample(ndimage.uniform_filter(paper, kf), (h, w))
@@ -432,7 +436,7 @@ def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
         if area > 0.7 * bh * bw and bh > 0.3 * h and bw > 0.3 * w:
             continue  # a solid blob (a shadow or the table around the page), not a stroke
         comps.append({"labels": [i], "box": [xs.start, ys.start, xs.stop, ys.stop], "area": area, "largest": area})
-    groups = _attach_small(_merge(comps))
+    groups = _merge(_attach_small(_merge(comps)))  # again: a joined piece can make a group overlap another
     if not groups:
         return []
     tallest = max(g["box"][3] - g["box"][1] for g in groups)
@@ -447,7 +451,8 @@ def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
     if not groups:
         return []
     typical = float(np.median([g["box"][3] - g["box"][1] for g in groups]))
-    groups = [part for g in groups for part in _split_wide(g, labels, typical)]
+    wide = 1.5 if len(groups) > 1 else 2.2  # alone, a flat 2 or 5 can be 2x as wide as tall
+    groups = [part for g in groups for part in _split_wide(g, labels, typical, wide)]
     out = []
     for g in _reading_order(groups):
         x0, y0, x1, y1 = g["box"]
@@ -463,11 +468,11 @@ def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
     return out
 
 
-def _split_wide(g: dict, labels: np.ndarray, typical_height: float) -> list[dict]:
-    """Cut a group much wider than a digit is tall (digits that touch) at the thinnest columns near even spacing."""
+def _split_wide(g: dict, labels: np.ndarray, typical_height: float, wide: float) -> list[dict]:
+    """Cut a group ``wide`` times wider than a digit is tall (digits that touch) at the thinnest columns near even spacing."""
     x0, y0, x1, y1 = g["box"]
     w, h = x1 - x0, max(y1 - y0, typical_height)
-    if w <= 1.5 * h:
+    if w <= wide * h:
         return [g]
     own = np.isin(labels[y0:y1, x0:x1], g["labels"])
     profile = own.sum(axis=0)
