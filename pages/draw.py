@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnist_core.figures import saliency_overlay, softmax_bars, upscale
-from pages.common import no_model_message, predictor
+from pages.common import no_model_message, percent, predictor
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
@@ -25,7 +25,7 @@ def show_prediction(reading) -> None:
     with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
         with st.container(key="prediction", width="content"):
             st.metric(label="Prediction", value=str(reading.digit))
-        st.metric(label="Confidence", value=f"{reading.confidence:.1%}", width="content")
+        st.metric(label="Confidence", value=percent(reading.confidence, 1), width="content")
     if reading.unsure:
         a, b = reading.candidates
         st.warning(f"Not sure: a {a} or a {b}?", icon=":material/help:")

@@ -8,7 +8,7 @@ import streamlit as st
 from mnist_core.examples import list_examples
 from mnist_core.figures import boxed_image, upscale
 from mnist_core.preprocess import FORMATS, ImageError, decode
-from pages.common import no_model_message, predictor
+from pages.common import no_model_message, percent, predictor
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
 DIGIT_PX = 84  # each 28x28 input shown 3x
@@ -56,14 +56,14 @@ def show_image(name: str, boxed, readings) -> None:
             for r in readings:
                 with st.container(width=DIGIT_PX + 8, gap=None):
                     st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
-                    lines = [f"**{d}** · {p:.0%}" if k == 0 else f"{d} · {p:.0%}" for k, (d, p) in enumerate(r.top3)]
+                    lines = [f"**{d}** · {percent(p)}" if k == 0 else f"{d} · {percent(p)}" for k, (d, p) in enumerate(r.top3)]
                     st.caption("  \n".join(lines))
 
 
 def table_rows(name: str, readings) -> list[dict]:
     return [
         {"file": name, "position": i, "digit": r.digit, "confidence": round(r.confidence, 4),
-         "top3": ", ".join(f"{d} ({p:.1%})" for d, p in r.top3), "unsure": r.unsure,
+         "top3": ", ".join(f"{d} ({percent(p, 1)})" for d, p in r.top3), "unsure": r.unsure,
          "box": "{} {} {} {}".format(*r.box)}
         for i, r in enumerate(readings, 1)
     ]  # fmt: skip

@@ -101,7 +101,7 @@ def test_a_drawn_digit_is_read_with_its_confidence_probabilities_and_saliency(ti
     assert not at.exception
     shown = metrics(at)
     assert shown["Prediction"] == str(digit)
-    assert shown["Confidence"].endswith("%") and 0 < float(shown["Confidence"].rstrip("%")) <= 100
+    assert shown["Confidence"].endswith("%") and 0 < float(shown["Confidence"].strip("<>%")) <= 100
     assert bool(at.warning) == unsure, "the doubt message shows exactly when the model is unsure"
     assert not at.info, "the invitation to draw goes once something is drawn"
     bars = chart_data(at).to_dict("records")
