@@ -35,6 +35,12 @@ def disagreement_caption(pred_a: int, pred_b: int, true: int) -> str:
     return f"{int(pred_a)} → {int(pred_b)}, true {int(true)}"
 
 
+def prediction_caption(true: int, pred: int) -> str:
+    """``7 / 7``, or ``:red[7 / 2]`` (Streamlit markdown) when the prediction is wrong."""
+    text = f"{int(true)} / {int(pred)}"
+    return text if true == pred else f":red[{text}]"
+
+
 def filter_label(true: int | None, pred: int | None) -> str:
     """``true 4 · predicted 9`` for a gallery filter ('' when it lets everything through)."""
     parts = [f"true {true}"] if true is not None else []
@@ -202,25 +208,35 @@ def history_frame(history: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "metric", "split", "value"])
 
 
-def curve_charts(history: Mapping[str, Sequence[float]], height: int = 260) -> dict[str, alt.Chart]:
-    """One chart per metric (accuracy, loss): train and validation per epoch. Empty without a history."""
+def curve_charts(history: Mapping[str, Sequence[float]], height: int = 300) -> dict[str, alt.Chart]:
+    """One chart per metric (accuracy, loss): train and validation per epoch. Empty without a history.
+
+    Loss is on a log scale, so the late epochs, where a good model is made, are not a flat line.
+    """
     frame = history_frame(history)
     charts = {}
-    for metric in ("accuracy", "loss"):
-        part = frame[frame["metric"] == metric]
+    for metric, fmt, axis_fmt, scale, legend in (
+        ("accuracy", ".2%", ".1%", alt.Scale(zero=False), "bottom-right"),
+        ("loss", ".4f", ".3~g", alt.Scale(type="log"), "top-right"),
+    ):
+        part = frame[(frame["metric"] == metric) & (frame["value"] > 0)]
         if part.empty:
             continue
-        fmt, axis_fmt = (".2%", ".1%") if metric == "accuracy" else (".4f", ".3f")
         charts[metric] = (
             alt.Chart(part)
-            .mark_line(point=True)
+            .mark_line(point=alt.OverlayMarkDef(size=20))
             .encode(
                 x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1, format="d")),
-                y=alt.Y("value:Q", title=metric.capitalize(), scale=alt.Scale(zero=False), axis=alt.Axis(format=axis_fmt)),
-                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="top")),
+                y=alt.Y(
+                    "value:Q",
+                    title=metric.capitalize() + (" (log scale)" if metric == "loss" else ""),
+                    scale=scale,
+                    axis=alt.Axis(format=axis_fmt),
+                ),
+                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient=legend)),
                 tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", title=metric, format=fmt)],
             )
-            .properties(height=height, title=metric.capitalize())
+            .properties(height=height)
         )
     return charts
 

@@ -48,14 +48,14 @@ def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None
     right.altair_chart(figures.probabilities_chart(ev.probs[i], true), width="stretch")
 
 
-def tiles(images, indices, captions, open_one=None) -> None:
+def tiles(images, indices, captions, open_one=None, size: int = 84) -> None:
     """A wrapping grid of digits; with ``open_one``, each caption is a button that opens its digit."""
     with st.container(horizontal=True, gap="small"):
         for i, caption in zip(indices, captions, strict=True):
-            with st.container(width=104, gap=None, horizontal_alignment="center"):
-                st.image(figures.upscale(images[i]), width=84)
+            with st.container(width=size + 20, gap=None, horizontal_alignment="center"):
+                st.image(figures.upscale(images[i], 3 if size > 56 else 2), width=size)
                 if open_one is None:
-                    st.caption(caption)
+                    st.caption(caption, text_alignment="center")
                 elif st.button(caption, key=f"open-{i}", type="tertiary", help=f"Test image #{i}: probabilities and saliency"):
                     open_one(int(i))
 
@@ -125,13 +125,14 @@ def dataset_tab(ds, ev) -> None:
     st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
     st.markdown("**One of each digit** (the first in the training set)")
     first = figures.one_of_each(ds.y_train)
-    tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first])
+    tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first], size=56)
     head, button = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown("**Random test digits**, titled true / predicted (red: wrong)")
     if button.button("Another sample", icon=":material/shuffle:"):
         st.session_state["d_seed"] = st.session_state.get("d_seed", 0) + 1
     seed = st.session_state.get("d_seed", 0)
-    st.pyplot(figures.prediction_grid(ds.x_test, ds.y_test, ev.y_pred, figures.random_indices(len(ds.y_test), 32, seed)), width="stretch")
+    grid = figures.random_indices(len(ds.y_test), 32, seed)
+    tiles(ds.x_test, grid, [figures.prediction_caption(ds.y_test[i], ev.y_pred[i]) for i in grid], size=56)
     st.markdown("**True against predicted** for 1,000 random test digits (jittered)")
     st.altair_chart(
         figures.true_vs_predicted_chart(ev.y_true, ev.y_pred, figures.random_indices(len(ds.y_test), 1000, seed)), width="stretch"
@@ -165,6 +166,9 @@ if errors.open:
 if curves.open:
     with curves:
         charts = figures.curve_charts(info.card.get("history") or {})
+        held_out = (info.card.get("config") or {}).get("val_split") or 0
+        validation = f" and on the {held_out:.0%} of them held out for validation" if held_out else " (none were held out for validation)"
+        st.caption(f"Per epoch, on the training images{validation}. The test set is never trained on.")
         for col, chart in zip(st.columns(2), charts.values(), strict=False):
             col.altair_chart(chart, width="stretch")
         if not charts:

@@ -89,6 +89,8 @@ def test_report_frame_in_percent():
 def test_captions():
     assert figures.error_caption(7, 2, 0.984) == "7 → 2 (98%)"
     assert figures.disagreement_caption(4, 9, 4) == "4 → 9, true 4"
+    assert figures.prediction_caption(7, 7) == "7 / 7"
+    assert figures.prediction_caption(7, 2) == ":red[7 / 2]"
     assert figures.filter_label(None, None) == ""
     assert figures.filter_label(4, None) == "true 4"
     assert figures.filter_label(None, 0) == "predicted 0"

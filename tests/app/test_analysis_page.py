@@ -190,13 +190,18 @@ def test_training_curves_tab(tiny_registry):
     assert len(at.get("vega_lite_chart")) == 2  # accuracy and loss
 
 
-def test_dataset_tab(tiny_registry):
+def test_dataset_tab(tiny_eval, mnist):
     at = open_page(a_tab="Dataset")
-    assert [c.value for c in at.caption if c.value.isdigit()] == [str(d) for d in range(10)]  # one of each digit
-    assert any("Random test digits" in m.value for m in at.markdown)
+    captions = [c.value for c in at.caption]
+    assert [c for c in captions if c.isdigit()] == [str(d) for d in range(10)]  # one of each digit
+    grid = figures.random_indices(len(mnist.y_test), 32, seed=0)
+    want = [figures.prediction_caption(mnist.y_test[i], tiny_eval.y_pred[i]) for i in grid]
+    assert [c for c in captions if " / " in c] == want
+    assert any(c.startswith(":red[") for c in want)  # the tiny model gets some of them wrong, shown in red
+
     next(b for b in at.button if b.label == "Another sample").click()
     run(at)
-    assert at.session_state["d_seed"] == 1
+    assert [c.value for c in at.caption if " / " in c.value] != want
 
 
 def test_without_a_model_the_page_says_what_to_do(registry_root):
