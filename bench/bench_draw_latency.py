@@ -9,6 +9,10 @@ the fragment rerun (decode, preprocess, predict) and the browser drawing the res
 
     .venv/bin/python bench/bench_draw_latency.py [--samples 60] [--models DIR]
 
+It also times, in this process, the work the page does for one stroke before and after the
+"Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
+since wall times on a shared machine mostly measure the other processes.
+
 Prints p50/p90/p99 in milliseconds and writes bench/out/draw_latency.json.
 """
 
@@ -45,6 +49,40 @@ PROBE = """() => {
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def server_work(root: Path, n: int = 50) -> dict:
+    """CPU and wall ms per stroke of the page's own work, on drawn MNIST test digits."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from mnist_core import synthetic
+    from mnist_core.data import load_dataset
+    from mnist_core.inference import Predictor
+
+    model = Predictor.load(root=root)
+    x_test = load_dataset().x_test
+    urls = []
+    for i in range(n):
+        buf = io.BytesIO()
+        rgba = synthetic.canvas_rgba(x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+        Image.fromarray(rgba).save(buf, format="PNG")
+        urls.append(base64.b64encode(buf.getvalue()))
+
+    def read(i: int):
+        return model.read_canvas(np.asarray(Image.open(io.BytesIO(base64.b64decode(urls[i])))))
+
+    readings = [read(i) for i in range(n)]  # warm-up
+    out = {}
+    for name, step in (("read_ms", read), ("saliency_ms", lambda i: model.saliency(readings[i].image, readings[i].digit))):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for i in range(n):
+            step(i)
+        out[name] = {"cpu": round(1000 * (time.process_time() - cpu) / n, 1), "wall": round(1000 * (time.perf_counter() - wall) / n, 1)}
+    return out
 
 
 def measure(url: str, samples: int, warmup: int = 3) -> list[float]:
@@ -86,6 +124,7 @@ def main() -> int:
             load_after = os.getloadavg()[0]
         finally:
             server.stop()
+        work = server_work(root)
     result = {
         "samples": len(latencies),
         "p50_ms": round(statistics.median(latencies), 1),
@@ -94,6 +133,7 @@ def main() -> int:
         "min_ms": round(min(latencies), 1),
         "max_ms": round(max(latencies), 1),
         "load_average_1min": [round(load_before, 2), round(load_after, 2)],
+        "server_work_per_stroke": work,
         "cpus": os.cpu_count(),
         "seconds": round(time.time() - started, 1),
     }
