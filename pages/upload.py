@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,11 @@ from pages.common import no_model_message, percent, predictor
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
 DIGIT_PX = 84  # each 28x28 input shown 3x
+
+
+def plain(name: str) -> str:
+    """A file name shown as typed, not as Markdown (``my_scan*2.png`` stays as it is)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", name)
 
 
 def images_to_read() -> list[tuple[str, bytes]]:
@@ -41,7 +48,7 @@ def read_image(_model, model_name: str, data: bytes):
 def show_image(name: str, boxed, readings) -> None:
     """The image with a box on each digit, the number read, and what the model saw for each digit."""
     with st.container(border=True):
-        st.markdown(f"**{name}**")
+        st.markdown(f"**{plain(name)}**")
         picture, numbers = st.columns([3, 2], gap="medium")
         picture.image(boxed)
         with numbers:
@@ -81,7 +88,7 @@ for name, data in images_to_read():
     try:
         readings, boxed = read_image(model, model.name, data)
     except ImageError as exc:
-        st.error(f"**{name}**: {exc}", icon=":material/broken_image:")
+        st.error(f"**{plain(name)}**: {exc}", icon=":material/broken_image:")
         continue
     show_image(name, boxed, readings)
     rows += table_rows(name, readings)

@@ -80,7 +80,7 @@ def test_bad_files_get_one_sentence_each_and_the_good_ones_are_still_read(tiny_r
     files = [(allowed(at, name), data, MIME) for name, data in bad.values()]
     at = upload(at, [files[0], number, *files[1:]])
     assert not at.exception
-    errors = [e.body for e in at.error]
+    errors = [e.body.replace("\\", "") for e in at.error]  # file names are escaped for Markdown
     assert len(errors) == len(bad)
     for (name, _, _), message in zip(files, errors, strict=True):
         assert message.startswith(f"**{name}**: ")
