@@ -4,6 +4,7 @@ pipeline on generated scans, canvases and numbers with the default model."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -56,26 +57,17 @@ def test_predict_proba_input_shapes(tiny, batch):
 def test_sixteen_threads_get_the_single_threaded_answers(tiny, mnist):
     inputs = [mnist.x_test[i * 8 : i * 8 + 1 + i % 5].astype(np.float32) / 255.0 for i in range(16)]
     expected = [tiny.predict_proba(x) for x in inputs]
-    results: dict[int, list[np.ndarray]] = {}
-    errors: list[BaseException] = []
     start = threading.Barrier(16)
 
-    def worker(i: int) -> None:
-        try:
-            start.wait()
-            results[i] = [tiny.predict_proba(inputs[i]) for _ in range(20)]
-        except BaseException as exc:
-            errors.append(exc)
+    def worker(i: int) -> list[np.ndarray]:
+        start.wait()  # all 16 predict at the same moment
+        return [tiny.predict_proba(inputs[i]) for _ in range(20)]
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    for i in range(16):
-        for got in results[i]:
-            np.testing.assert_allclose(got, expected[i], atol=1e-6)
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(worker, range(16)))  # an exception in a thread is raised here
+    for got_all, want in zip(results, expected, strict=True):
+        for got in got_all:
+            np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 def test_saliency_points_at_the_ink(tiny, batch):
