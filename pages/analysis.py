@@ -19,19 +19,19 @@ def mnist():
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _evaluated(path: str, stamp: float, fingerprint: str, _on_progress=None) -> evaluation.Evaluation:
+def _evaluated(path: str, stamp: float, fingerprint: str) -> evaluation.Evaluation:
     ds = mnist()
-    return evaluation.evaluate(Path(path), ds.x_test, ds.y_test, fingerprint, on_progress=_on_progress)
+    return evaluation.evaluate(Path(path), ds.x_test, ds.y_test, fingerprint)
 
 
 def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
-    """The model's test-set evaluation: cached beside the model, or computed once with a progress bar."""
-    bar = None if evaluation.cache_file(info.path, ds.fingerprint).exists() else st.progress(0.0, f"Evaluating {info.name} (only once) ...")
-    progress = bar and (lambda done, total: bar.progress(done / total, f"Evaluating {info.name}: {done:,} of {total:,} test digits"))
-    result = _evaluated(str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint, progress)
-    if bar:
+    """The model's test-set evaluation: cached beside the model, or computed there once with a progress bar."""
+    if not evaluation.cache_file(info.path, ds.fingerprint).exists():
+        bar = st.progress(0.0, f"Evaluating {info.name} (only once) ...")
+        progress = lambda done, total: bar.progress(done / total, f"Evaluating {info.name}: {done:,} of {total:,} test digits")  # noqa: E731
+        evaluation.evaluate(info.path, ds.x_test, ds.y_test, ds.fingerprint, on_progress=progress)
         bar.empty()
-    return result
+    return _evaluated(str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint)
 
 
 @st.dialog("A closer look", width="medium")

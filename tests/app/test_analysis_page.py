@@ -159,6 +159,9 @@ def test_first_visit_evaluates_and_caches_the_result(tiny_registry, mnist):
     assert cache.exists()
     ev = evaluation.evaluate(tiny_registry / "tiny", mnist.x_test, mnist.y_test, mnist.fingerprint)
     assert metric(at, "Test accuracy") == f"{ev.accuracy:.2%}"
+    # later visits (a rerun, a new session) use the cache and still render
+    assert metric(run(at), "Test accuracy") == f"{ev.accuracy:.2%}"
+    assert metric(open_page(), "Test accuracy") == f"{ev.accuracy:.2%}"
 
 
 def test_compare_with_a_better_model(tiny_registry, tiny_eval, mnist):
