@@ -56,7 +56,7 @@ def tiles(images, indices, captions, open_one=None, size: int = 84) -> None:
                 st.image(figures.upscale(images[i], 3 if size > 56 else 2), width=size)
                 if open_one is None:
                     st.caption(caption, text_alignment="center")
-                elif st.button(caption, key=f"open-{i}", type="tertiary", help=f"Test image #{i}: probabilities and saliency"):
+                elif st.button(caption, key=f"open-{i}", type="tertiary"):
                     open_one(int(i))
 
 
@@ -82,10 +82,7 @@ def errors_tab(info, ev, x) -> None:
     chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
     event = chart_col.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
     chart_col.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
-    table_col.dataframe(
-        figures.report_frame(ev.report()),
-        column_config={c: st.column_config.NumberColumn(format="%.2f%%") for c in ("Precision", "Recall", "F1")},
-    )
+    table_col.table(figures.report_frame(ev.report()).style.format("{:.2f}%", subset=["Precision", "Recall", "F1"]))
 
     # a new click on the matrix sets the gallery's filter; the filter boxes can change it afterwards
     clicked, state = figures.clicked_cell(event), st.session_state
