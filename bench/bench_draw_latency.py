@@ -13,6 +13,9 @@ It also times, in this process, the work the page does for one stroke before and
 "Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
 since wall times on a shared machine mostly measure the other processes.
 
+The first part of each sample, from the mouse-up to the drawing leaving the browser (the
+component's debounce and PNG encoding), is timed too by wrapping ``WebSocket.send``.
+
 Prints p50/p90/p99 in milliseconds and writes bench/out/draw_latency.json.
 """
 
@@ -37,8 +40,13 @@ SINGLE_STROKE = [1, 7, 0]  # a second stroke within 200 ms would merge two sends
 PLACES = [(0.3, 0.15, 0.35, 0.7), (0.1, 0.1, 0.4, 0.45), (0.4, 0.35, 0.5, 0.55), (0.2, 0.2, 0.6, 0.6)]
 
 PROBE = """() => {
-  window.__lat = {up: null, shown: null};
-  window.addEventListener('mouseup', () => { window.__lat.up = performance.now(); window.__lat.shown = null; }, true);
+  window.__lat = {up: null, sent: null, shown: null};
+  window.addEventListener('mouseup', () => { Object.assign(window.__lat, {up: performance.now(), sent: null, shown: null}); }, true);
+  const send = WebSocket.prototype.send;  // the canvas's drawing leaving the browser
+  WebSocket.prototype.send = function (...args) {
+    if (window.__lat.up !== null && window.__lat.sent === null) window.__lat.sent = performance.now();
+    return send.apply(this, args);
+  };
   const seen = () => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Prediction'));
   new MutationObserver(() => {
     if (window.__lat.up !== null && window.__lat.shown === null && seen()) window.__lat.shown = performance.now();
@@ -85,13 +93,16 @@ def server_work(root: Path, n: int = 50) -> dict:
     return out
 
 
-def measure(url: str, samples: int, warmup: int = 3) -> list[float]:
+def measure(url: str, samples: int, warmup: int = 3) -> tuple[list[float], list[float]]:
+    """(mouse-up to Prediction shown, of which mouse-up to the drawing sent) per digit, in ms."""
     from playwright.sync_api import sync_playwright
 
     latencies: list[float] = []
+    to_send: list[float] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(120_000)  # the first load of the model on a busy machine
         page.goto(url)
         wait_for_app(page)
         canvas_box(page)
@@ -100,13 +111,14 @@ def measure(url: str, samples: int, warmup: int = 3) -> list[float]:
             digit = SINGLE_STROKE[i % len(SINGLE_STROKE)]
             draw(page, STROKES[digit], PLACES[i % len(PLACES)])
             page.wait_for_function("() => window.__lat.shown !== null", timeout=30_000)
-            lat = page.evaluate("() => window.__lat.shown - window.__lat.up")
+            lat, sent = page.evaluate("() => [window.__lat.shown - window.__lat.up, window.__lat.sent - window.__lat.up]")
             if i >= warmup:
                 latencies.append(lat)
+                to_send.append(sent)
             wait_for_app(page)
             clear(page)
         browser.close()
-    return latencies
+    return latencies, to_send
 
 
 def main() -> int:
@@ -120,7 +132,7 @@ def main() -> int:
         try:
             load_before = os.getloadavg()[0]
             started = time.time()
-            latencies = measure(server.url, args.samples)
+            latencies, to_send = measure(server.url, args.samples)
             load_after = os.getloadavg()[0]
         finally:
             server.stop()
@@ -132,6 +144,8 @@ def main() -> int:
         "p99_ms": round(percentile(latencies, 99), 1),
         "min_ms": round(min(latencies), 1),
         "max_ms": round(max(latencies), 1),
+        "mouse_up_to_sent_p50_ms": round(statistics.median(to_send), 1),
+        "sent_to_shown_p50_ms": round(statistics.median([a - b for a, b in zip(latencies, to_send, strict=True)]), 1),
         "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         "server_work_per_stroke": work,
         "cpus": os.cpu_count(),
