@@ -214,9 +214,9 @@ def start(config, runs: Path | None = None) -> Run:
     from mnist_core.training import ConfigError
 
     root = _runs(runs)
-    for field_name, message in config_errors(config, root).items():
-        raise ConfigError(field_name, message)
-    with _locked(root):
+    with _locked(root):  # checked under the lock: two tabs cannot queue the same name
+        for field_name, message in config_errors(config, root).items():
+            raise ConfigError(field_name, message)
         run_id = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
         folder = root / run_id
         folder.mkdir()
@@ -327,6 +327,7 @@ def _reap(pid: int) -> int | None:
 
 
 def _supervise() -> None:
+    """The supervisor thread: it must never end, or the kernel kills the children it started."""
     while True:
         _wake.wait(POLL_SECONDS)
         _wake.clear()
@@ -335,7 +336,7 @@ def _supervise() -> None:
         for root in list(_roots):
             try:
                 _tick(root, spawn=True)
-            except Exception:  # keep supervising the other roots; the next beat retries
+            except Exception:  # a bad run folder must not stop the supervision; the next beat retries
                 traceback.print_exc()
 
 
@@ -449,13 +450,14 @@ class Progress:
         keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if any(r.get(k) is not None for r in self.epoch_rows)]
         return {k: [r.get(k) for r in self.epoch_rows] for k in keys}
 
-    def metrics(self) -> list[tuple[str, str]]:
-        """(label, value) for the live run's figures; "-" until the first batch."""
+    def metrics(self) -> list[tuple[str, str, list[float] | None]]:
+        """(label, value, sparkline) for the live run's figures; "-" until the first batch. The batch loss has its curve."""
         values = [
             f"{self.epoch} / {self.epochs}", f"{self.samples_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
         ]  # fmt: skip
-        labels = ["Epoch", "Samples / s", "Batch loss", "Batch accuracy"]
-        return [(label, value if self.step else "-") for label, value in zip(labels, values, strict=True)]
+        labels = ["Epoch", "Samples / s", "Running batch loss", "Batch accuracy"]
+        curves = [None, None, [b["loss"] for b in self.batch_losses] or None, None]
+        return [(label, value if self.step else "-", curve) for label, value, curve in zip(labels, values, curves, strict=True)]
 
     def describe(self) -> str:
         """The progress bar's text."""
@@ -486,6 +488,8 @@ def _events(folder: Path) -> list[dict]:
             return []
         complete = chunk[: chunk.rfind(b"\n") + 1]
         events = events + [json.loads(line) for line in complete.splitlines() if line.strip()]
+        if path not in _progress_cache and len(_progress_cache) >= 8:  # only the live run is read often
+            _progress_cache.clear()
         _progress_cache[path] = (offset + len(complete), events)
         return events
 
@@ -512,7 +516,7 @@ def progress(run: Run, max_points: int = 300) -> Progress:
         elif kind == "registered":
             p.phase = "done"
     stride = math.ceil(len(p.batch_losses) / max_points) if p.batch_losses else 1
-    p.batch_losses = p.batch_losses[::stride]
+    p.batch_losses = p.batch_losses[::-1][::stride][::-1]  # thinned, always ending with the latest
     return p
 
 

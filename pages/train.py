@@ -36,6 +36,12 @@ def start_run() -> None:
     S.train_name = registry.suggest_name(S.train_preset)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def curve_specs(history: dict) -> dict:
+    """Vega-Lite specs of the epoch curves: built (and validated) once per new epoch, not on every poll."""
+    return {metric: chart.to_dict() for metric, chart in figures.curve_charts(history, height=220).items()}
+
+
 def open_in_analysis(name: str) -> None:
     S.model_name, S.train_goto = name, True
 
@@ -48,37 +54,6 @@ if "train_preset" not in S:
 
 st.title("Train")
 st.caption("Runs train in their own process: reload, change pages or open another tab, they go on. One at a time; the others queue.")
-with st.container(border=True):
-    left, right = st.columns(2)
-    preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
-    left.caption(f"{PRESETS[preset].description} **{jobs.parameter_count(preset):,} parameters.**")
-    slots = {}
-    for field, label, key, extra in [
-        ("epochs", "Epochs", "train_epochs", {"step": 1}),
-        ("batch_size", "Batch size", "train_batch", {"step": 16}),
-        ("lr", "Learning rate", "train_lr", {"step": 1e-4, "format": "%.4f"}),
-    ]:
-        left.number_input(label, key=key, **extra)
-        slots[field] = left.empty()
-    right.toggle("Train on all 60,000 images", key="train_all")
-    if not S.train_all:
-        right.number_input("Training images (the first N)", key="train_limit", value=S.setdefault("train_limit", 5000), step=1000)
-    slots["limit"] = right.empty()
-    right.number_input("Validation split (share of the training images held out)", key="train_val", step=0.05, format="%.2f")
-    slots["val_split"] = right.empty()
-    right.toggle("Augmentation (rotation, zoom, shift, stroke width)", key="train_aug")
-    right.text_input("New model's name", key="train_name", max_chars=64)
-    slots["name"] = right.empty()
-    with right:
-        training_sample_controls()
-    slots["include_samples"] = slots["init_from"] = right.empty()
-    errors = jobs.config_errors(form_config())
-    for field, message in errors.items():
-        slots.get(field, st).error(message, icon=":material/error:")
-    st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(errors), on_click=start_run)
-    kind, text, when = S.get("train_flash", ("", "", 0))
-    if time.time() - when < 10:  # kept through the reruns a new run causes
-        getattr(st, kind)(text)
 
 
 def live_run(run: jobs.Run) -> None:
@@ -86,16 +61,14 @@ def live_run(run: jobs.Run) -> None:
     st.subheader(f"Training {run.name}")
     st.caption(run.summary())
     st.progress(p.fraction, text=p.describe())
-    for col, (label, value) in zip(st.columns(4), p.metrics(), strict=True):
-        col.metric(label, value)
-    charts, cols = figures.curve_charts(p.history, height=220), st.columns(3)
-    for col, metric in zip(cols, ("loss", "accuracy"), strict=False):
+    for col, (label, value, sparkline) in zip(st.columns(4), p.metrics(), strict=True):
+        col.metric(label, value, chart_data=sparkline, border=True)
+    charts = curve_specs(p.history)
+    for col, metric in zip(st.columns(2), ("loss", "accuracy"), strict=True):
         if metric in charts:
-            col.altair_chart(charts[metric], width="stretch")
+            col.vega_lite_chart(charts[metric], width="stretch")
         else:
             col.caption(f"The {metric} per epoch shows after epoch 1.")
-    if p.batch_losses:
-        cols[2].line_chart(pd.DataFrame(p.batch_losses), x="step", y="loss", y_label="Running batch loss", height=240)
     if run.cancel_requested:
         st.info("Cancelling ...", icon=":material/hourglass_top:")
     else:
@@ -129,10 +102,10 @@ def watch() -> None:
         queue_list(queued)
 
 
-st.fragment(run_every=1.0 if jobs.current() or jobs.queue() else 3.0)(watch)()
+st.fragment(run_every=2.0 if jobs.current() or jobs.queue() else 5.0)(watch)()
 
 
-def run_details(run: jobs.Run) -> None:
+def run_details(run: jobs.Run, key: str) -> None:
     if run.state not in jobs.TERMINAL:
         return st.info(f"**{run.name}** is {run.state}.", icon=":material/hourglass_top:")
     if run.state != jobs.SUCCEEDED:
@@ -152,25 +125,63 @@ def run_details(run: jobs.Run) -> None:
         a.metric(f"Active: {comparison.active_name}", f"{comparison.accuracy_active:.2%}")
         b.metric(f"New: {run.name}", f"{comparison.accuracy_new:.2%}", f"{comparison.accuracy_delta * 100:+.2f} points")
         left.button(
-            f"Make {run.name} the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,)
-        )
+            f"Make {run.name} the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,),
+            key=f"{key}-activate",
+        )  # fmt: skip
         right.dataframe(comparison.table(), hide_index=True)
     elif model.active:
         left.caption(f"{run.name} is the active model.")
-    left.button("Open in Analysis", icon=":material/analytics:", on_click=open_in_analysis, args=(run.name,))
-    for col, chart in zip(st.columns(2), figures.curve_charts(model.card.get("history") or {}, height=220).values(), strict=False):
-        col.altair_chart(chart, width="stretch")
+    left.button("Open in Analysis", icon=":material/analytics:", on_click=open_in_analysis, args=(run.name,), key=f"{key}-open")
+    with st.expander("Training curves"):
+        for col, spec in zip(st.columns(2), curve_specs(model.card.get("history") or {}).values(), strict=False):
+            col.vega_lite_chart(spec, width="stretch")
 
 
 runs = jobs.list_runs()
-details = st.container()
+last = next((r for r in runs if r.state in jobs.TERMINAL), None)
+if last is not None:
+    st.subheader("Last run")
+    run_details(last, "last")
+st.subheader("New run")
+with st.container(border=True):
+    left, right = st.columns(2)
+    preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
+    left.caption(f"{PRESETS[preset].description} **{jobs.parameter_count(preset):,} parameters.**")
+    slots = {}
+    for field, label, key, extra in [
+        ("epochs", "Epochs", "train_epochs", {"step": 1}),
+        ("batch_size", "Batch size", "train_batch", {"step": 16}),
+        ("lr", "Learning rate", "train_lr", {"step": 1e-4, "format": "%.4f"}),
+    ]:
+        left.number_input(label, key=key, **extra)
+        slots[field] = left.empty()
+    right.toggle("Train on all 60,000 images", key="train_all")
+    if not S.train_all:
+        right.number_input("Training images (the first N)", key="train_limit", value=S.setdefault("train_limit", 5000), step=1000)
+    slots["limit"] = right.empty()
+    right.number_input("Validation split (share of the training images held out)", key="train_val", step=0.05, format="%.2f")
+    slots["val_split"] = right.empty()
+    right.toggle("Augmentation (rotation, zoom, shift, stroke width)", key="train_aug")
+    right.text_input("New model's name", key="train_name", max_chars=64)
+    slots["name"] = right.empty()
+    with right:
+        training_sample_controls()
+    slots["include_samples"] = slots["init_from"] = right.empty()
+    errors = jobs.config_errors(form_config())
+    for field, message in errors.items():
+        slots.get(field, st).error(message, icon=":material/error:")
+    st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(errors), on_click=start_run)
+    kind, text, when = S.get("train_flash", ("", "", 0))
+    if time.time() - when < 10:  # kept through the reruns a new run causes
+        getattr(st, kind)(text)
+
+
 st.subheader("History")
 picked = st.dataframe(
     pd.DataFrame(jobs.history_rows(runs), columns=jobs.HISTORY_COLUMNS),
     hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(runs)}",
 )  # fmt: skip
-st.caption("Pick a run to see its details above.")
-shown = runs[picked.selection.rows[0]] if picked.selection.rows else next((r for r in runs if r.state in jobs.TERMINAL), None)
-if shown is not None:
-    with details:
-        run_details(shown)
+if picked.selection.rows:
+    run_details(runs[picked.selection.rows[0]], "picked")
+else:
+    st.caption("Pick a run to see its details here.")

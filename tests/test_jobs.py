@@ -73,7 +73,12 @@ def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_roo
     assert progress.phase == "done" and progress.fraction == 1.0 and progress.history["loss"]
     assert "Registered from-a-run" in (done.path / jobs.LOG).read_text()
     row = jobs.history_rows(jobs.list_runs())[0]
-    assert row["status"] == "succeeded" and row["model"] == "from-a-run" and row["images"] == 1000
+    assert (row["status"], row["model"], row["images"], row["test accuracy"]) == (
+        "succeeded",
+        "from-a-run",
+        "1,000",
+        f"{model.test_accuracy:.2%}",
+    )
     assert jobs.compare_with_active("from-a-run") is None  # the only model: nothing to compare with
 
 
@@ -199,3 +204,21 @@ def test_the_child_dies_with_the_app_that_started_it(registry_root, slow_batches
     run = jobs.refresh()[0]
     assert run.state == jobs.INTERRUPTED
     assert registry.list_models() == []
+
+
+def test_two_tabs_starting_at_once_still_run_one_at_a_time(tiny_registry, slow_batches):
+    import threading
+
+    names = ["tab-one", "tab-two"]
+    threads = [threading.Thread(target=jobs.start, args=(tiny_config(n, batch_size=16),)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    running = wait_for(jobs.current, what="a run to start")
+    time.sleep(2 * jobs.POLL_SECONDS)  # a few supervisor beats: nothing else may start
+    states = sorted(r.state for r in jobs.list_runs())
+    assert states == [jobs.QUEUED, jobs.RUNNING] and running.name in names
+    for run in sorted(jobs.list_runs(), key=lambda r: r.state != jobs.QUEUED):  # the queued one first, so it never starts
+        jobs.cancel(run.id)
+    assert jobs.wait(running.id, timeout=60).state == jobs.CANCELLED

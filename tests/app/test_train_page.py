@@ -121,7 +121,7 @@ def test_a_running_run_shows_progress_curves_and_can_be_cancelled(tiny_registry,
     bar = at.get("progress")[0]
     assert "Epoch 2 of 3 · step 24 of 48" in bar.proto.text and bar.proto.value == 50
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Epoch": "2 / 3", "Samples / s": "1,234", "Batch loss": "0.5123", "Batch accuracy": "84.00%"}
+    assert metrics == {"Epoch": "2 / 3", "Samples / s": "1,234", "Running batch loss": "0.5123", "Batch accuracy": "84.00%"}
     assert any("Training in-progress" in h for h in texts(at.subheader))
     cancel = next(b for b in at.button if b.label == "Cancel this run")
     cancel.click()
