@@ -6,6 +6,7 @@ import itertools
 import math
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
@@ -63,8 +64,17 @@ def assert_prediction(page, digit: int) -> None:
 
 
 def clear(page) -> None:
-    page.get_by_role("button", name="Clear").click()
-    page.get_by_test_id("stMetric").filter(has_text="Prediction").wait_for(state="detached")
+    """Click Clear until the Prediction is gone (Streamlit can drop a click that lands during a rerun)."""
+    metric = page.get_by_test_id("stMetric").filter(has_text="Prediction")
+    for attempt in range(3):
+        wait_for_app(page)
+        page.get_by_role("button", name="Clear").click()
+        try:
+            metric.wait_for(state="detached", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     wait_for_app(page)
 
 
