@@ -82,7 +82,7 @@ def errors_tab(info, ev, x) -> None:
     chart = figures.confusion_chart(ev.confusion, normalise=view == "Row %")
     event = chart_col.altair_chart(chart, key=f"cm-{info.name}", on_select="rerun", selection_mode=figures.CELL_PARAM, width="stretch")
     chart_col.caption("Rows: the true digit; columns: what the model said. Click a cell to see its errors below; double-click to clear.")
-    table_col.table(figures.report_frame(ev.report()).style.format("{:.2f}%", subset=["Precision", "Recall", "F1"]))
+    table_col.table(figures.report_frame(ev.report()).reset_index().style.format("{:.2f}%", subset=["Precision", "Recall", "F1"]).hide())
 
     # a new click on the matrix sets the gallery's filter; the filter boxes can change it afterwards
     clicked, state = figures.clicked_cell(event), st.session_state
@@ -123,10 +123,10 @@ def dataset_tab(ds, ev) -> None:
     st.markdown("**One of each digit** (the first in the training set)")
     first = figures.one_of_each(ds.y_train)
     tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first], size=56)
-    head, button = st.columns([4, 1], vertical_alignment="bottom")
-    head.markdown("**Random test digits**, titled true / predicted (red: wrong)")
-    if button.button("Another sample", icon=":material/shuffle:"):
-        st.session_state["d_seed"] = st.session_state.get("d_seed", 0) + 1
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown("**Random test digits**, titled true / predicted (red: wrong)", width="stretch")
+        if st.button("Another sample", icon=":material/shuffle:", width="content"):
+            st.session_state["d_seed"] = st.session_state.get("d_seed", 0) + 1
     seed = st.session_state.get("d_seed", 0)
     grid = figures.random_indices(len(ds.y_test), 32, seed)
     tiles(ds.x_test, grid, [figures.prediction_caption(ds.y_test[i], ev.y_pred[i]) for i in grid], size=56)
