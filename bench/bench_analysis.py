@@ -9,7 +9,8 @@ no script running, the metrics and the confusion matrix drawn, and every gallery
 - later visit, same tab: Draw page -> Analysis in the sidebar (the usual way there);
 - later visit, new tab: a fresh browser session opening /analysis (loads the whole app);
 - a click on the confusion matrix's worst cell until the gallery shows its errors;
-- switching to the Dataset tab (the heaviest: 42 digit tiles and two charts).
+- switching to the Dataset tab (the heaviest: 42 digit tiles and two charts);
+- and, for comparison, the page's Python alone: AppTest reruns with everything cached.
 
     .venv/bin/python bench/bench_analysis.py [--models DIR] [--visits 7]
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -91,6 +93,22 @@ def open_analysis(page) -> float:
     return timed(page, page.get_by_role("link", name="Analysis").click)
 
 
+def script_times(root: Path, runs: int = 7) -> list[float]:
+    """The page's Python alone (no browser): AppTest reruns of the Errors tab once everything is cached."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["MNIST_STUDIO_MODELS"] = str(root)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300)
+    at.switch_page("pages/analysis.py")
+    at.run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def summary(values: list[float]) -> dict:
     return {"median_s": round(statistics.median(values), 3), "max_s": round(max(values), 3), "runs": [round(v, 3) for v in values]}
 
@@ -117,6 +135,7 @@ def main() -> int:
         ds = data.load_dataset(report=lambda _: None)
         evaluation.cache_file(info.path, ds.fingerprint).unlink(missing_ok=True)
         results: dict = {"model": info.name, "preset": info.preset, "parameters": info.card.get("parameters")}
+        results["load_average_before"] = [round(v, 1) for v in os.getloadavg()]  # the machine may be shared
         server = AppServer(root)
         try:
             time.sleep(3)
@@ -168,7 +187,9 @@ def main() -> int:
                 browser.close()
         finally:
             server.stop()
+        results["script_only_warm_rerun"] = summary(script_times(root))
 
+    results["load_average_after"] = [round(v, 1) for v in os.getloadavg()]
     OUT.mkdir(exist_ok=True)
     (OUT / "analysis.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
