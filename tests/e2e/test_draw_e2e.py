@@ -82,7 +82,7 @@ def clear(page) -> None:
 def draw_page(app_server, page):
     page.goto(app_server.url)
     wait_for_app(page)
-    page.get_by_text("Draw a digit from 0 to 9").wait_for()
+    page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=120_000)  # the first visit loads the model
     return page
 
 

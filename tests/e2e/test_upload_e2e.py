@@ -22,6 +22,7 @@ def upload_page(app_server, page):
     # would be served by Streamlit's old pages/ folder mode, without the app's navigation).
     page.goto(app_server.url)
     wait_for_app(page)
+    page.locator("canvas.upper-canvas").first.wait_for(timeout=120_000)  # the first visit loads the model
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Upload").click()
     page.get_by_text("Read handwriting from images").wait_for()
     wait_for_app(page)
