@@ -98,8 +98,12 @@ def model_sidebar() -> None:
         labels = {m.name: m.label() for m in models}
         if st.session_state.get("model_name") not in names:
             st.session_state["model_name"] = current.name
-        st.selectbox("Model", names, key="model_name", format_func=lambda n: labels[n] + (" (active)" if n == current.name else ""))
+        st.selectbox("Model", names, key="model_name", format_func=lambda n: labels[n])
         chosen = next(m for m in models if m.name == st.session_state["model_name"])
+        if chosen.name == current.name:
+            st.caption(":material/check_circle: The active model, used by default and by the CLI.")
+        else:
+            st.caption(f"Used on these pages; the active model is **{current.name}**.")
         with st.popover("Model card", icon=":material/description:", use_container_width=True):
             _show_card(chosen)
 
