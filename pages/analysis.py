@@ -8,7 +8,7 @@ import streamlit as st
 
 from mnist_core import evaluation, figures, registry
 from mnist_core.data import DataError, load_dataset
-from pages.common import no_model_message, predictor_for, selected_model
+from pages.common import no_model_message, predictor_for, samples_report, selected_model
 
 ANY = "any"
 
@@ -156,7 +156,8 @@ except (DataError, registry.RegistryError) as exc:
     st.stop()
 metrics(figures.headline_metrics(ev, info.card))
 
-errors, curves, compare, overview = st.tabs(["Errors", "Training curves", "Compare", "Dataset"], key="a_tab", on_change="rerun")
+tab_names = ["Errors", "Training curves", "Compare", "Dataset", "My samples"]
+errors, curves, compare, overview, mine = st.tabs(tab_names, key="a_tab", on_change="rerun")
 if errors.open:
     with errors:
         errors_tab(info, ev, ds.x_test)
@@ -179,3 +180,6 @@ if compare.open:
 if overview.open:
     with overview:
         dataset_tab(ds, ev)
+if mine.open:
+    with mine:
+        samples_report(info, models[name_b] if name_b else None)

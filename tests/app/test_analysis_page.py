@@ -207,6 +207,19 @@ def test_dataset_tab(tiny_eval, mnist):
     assert [c.value for c in at.caption if " / " in c.value] != want
 
 
+def test_my_samples_tab(tiny_registry, mnist):
+    at = open_page(a_tab="My samples")
+    assert any("No samples yet" in i.value for i in at.info)
+
+    from mnist_core.samples import SampleStore
+
+    store = SampleStore()
+    for i in range(6):
+        store.add(mnist.x_test[i], int(mnist.y_test[i]), source="canvas")
+    at = open_page(a_tab="My samples")
+    assert any(m.label == "tiny on my 6 samples" for m in at.metric)
+
+
 def test_without_a_model_the_page_says_what_to_do(registry_root):
     at = open_page()
     assert any("No model is registered yet" in i.value for i in at.info)
