@@ -55,7 +55,7 @@ async def draw(page, digit: int, where) -> None:
         await page.mouse.up()
 
 
-async def session(browser, url: str, deadline: float, results: dict) -> None:
+async def session(browser, url: str, clock: dict, results: dict) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     page.set_default_timeout(60_000)
@@ -63,8 +63,10 @@ async def session(browser, url: str, deadline: float, results: dict) -> None:
     try:
         await page.goto(url)
         await page.get_by_text("Draw a digit from 0 to 9").wait_for()
+        results["ready"] += 1
+        await clock["start"].wait()  # every session loaded: the timed part starts for all at once
         i = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < clock["deadline"]:
             digit, where = CASES[i % len(CASES)]
             i += 1
             await draw(page, digit, where)
@@ -87,13 +89,19 @@ async def session(browser, url: str, deadline: float, results: dict) -> None:
 async def main_async(args) -> None:
     root = copy_default_registry(Path(tempfile.mkdtemp()) / "models")
     server = AppServer(root)
-    results = {"latency": [], "total": 0, "wrong": [], "errors": []}
+    results = {"latency": [], "total": 0, "wrong": [], "errors": [], "ready": 0}
     memory = []
+    clock = {"start": asyncio.Event(), "deadline": 0.0}
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            deadline = time.monotonic() + args.seconds
-            tasks = [asyncio.create_task(session(browser, server.url, deadline, results)) for _ in range(args.sessions)]
+            tasks = [asyncio.create_task(session(browser, server.url, clock, results)) for _ in range(args.sessions)]
+            warmup_end = time.monotonic() + 300
+            while results["ready"] + len(results["errors"]) < args.sessions and time.monotonic() < warmup_end:
+                await asyncio.sleep(0.5)
+            print(f"{results['ready']} sessions loaded the app; timing {args.seconds} s from now", flush=True)
+            clock["deadline"] = time.monotonic() + args.seconds
+            clock["start"].set()
             while not all(t.done() for t in tasks):
                 memory.append(rss_mb(server.proc.pid))
                 await asyncio.sleep(2)
