@@ -35,6 +35,35 @@ PRESET = "studio"
 RUN_LIMIT_S = 900
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU time of these processes, from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def descendants(pid: int) -> set[int]:
+    found = {pid}
+    while True:
+        before = len(found)
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) in found:
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+        if len(found) == before:
+            return found
+
+
 def card(root: Path, name: str) -> dict:
     return json.loads((root / name / "card.json").read_text())
 
@@ -58,10 +87,14 @@ def page_run(page, server: AppServer, name: str, limit: int, epochs: int) -> dic
     box.fill(name)
     box.press("Enter")
     expect(page.get_by_role("button", name="Start training")).to_be_enabled(timeout=SLOW)
+    browser = descendants(os.getpid()) - descendants(server.proc.pid) - {os.getpid()}
+    cpu_before = cpu_seconds({server.proc.pid}), cpu_seconds(browser)
     started = time.perf_counter()
     page.get_by_role("button", name="Start training").click()
     expect(page.get_by_text(f"{name} is registered")).to_be_visible(timeout=RUN_LIMIT_S * 1000)
-    return {**card(server.models_root, name), "wall": time.perf_counter() - started}
+    wall = time.perf_counter() - started
+    overhead = (cpu_seconds({server.proc.pid}) - cpu_before[0], cpu_seconds(browser) - cpu_before[1])
+    return {**card(server.models_root, name), "wall": wall, "app_cpu": overhead[0] / wall, "browser_cpu": overhead[1] / wall}
 
 
 def summary(cards: list[dict]) -> dict:
@@ -113,7 +146,10 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for label, s in (("CLI", cli), ("Train page (open, polling)", page_)):
             print(f"| {label} | {s['first']:.2f} | {s['rest']:.2f} | {images / s['rest']:.0f} | {s['wall']:.1f} |")
-        print(f"\nlater epochs, all: cli {cli['rest_all']}  page {page_['rest_all']}")
+        app_cpu = statistics.median(c["app_cpu"] for c in page_cards)
+        browser_cpu = statistics.median(c["browser_cpu"] for c in page_cards)
+        print(f"\nwhile a page run goes: app server {app_cpu:.1%} of one core, Chromium {browser_cpu:.1%} (median over runs)")
+        print(f"later epochs, all: cli {cli['rest_all']}  page {page_['rest_all']}")
         print(f"page / cli, later epochs: {page_['rest'] / cli['rest']:.3f}")
 
 
