@@ -1,18 +1,18 @@
-"""MNIST Studio: page config, navigation over pages/, and the sidebar model picker."""
+"""MNIST Studio: page config, navigation over app_pages/, and the sidebar model picker."""
 
 import streamlit as st
 
-from pages.common import model_sidebar
+from app_pages.common import model_sidebar
 
 st.set_page_config(page_title="MNIST Studio", page_icon=":material/draw:", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("pages/analysis.py", title="Analysis", icon=":material/analytics:"),
-        st.Page("pages/samples.py", title="My samples", icon=":material/bookmarks:"),
+        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", default=True),
+        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/analysis.py", title="Analysis", icon=":material/analytics:"),
+        st.Page("app_pages/samples.py", title="My samples", icon=":material/bookmarks:"),
     ]
 )
 model_sidebar()

@@ -99,7 +99,7 @@ def script_times(root: Path, runs: int = 7) -> list[float]:
 
     os.environ["MNIST_STUDIO_MODELS"] = str(root)
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300)
-    at.switch_page("pages/analysis.py")
+    at.switch_page("app_pages/analysis.py")
     at.run()
     times = []
     for _ in range(runs):

@@ -104,7 +104,9 @@ def loop(page, url: str, root: Path, out: Path) -> None:
     try:
         fix.wait_for(timeout=30_000)
     except Exception:
-        raise SystemExit("The Draw page shows no 'Wrong? It's a …': it must call pages.common.sample_controls (see README).") from None
+        raise SystemExit(
+            "The Draw page shows no 'Wrong? It's a …': it must call app_pages.sample_widgets.sample_controls (see README)."
+        ) from None
     fix.get_by_role("radio", name="2", exact=True).click()  # "Wrong? It's a …"
     page.get_by_text("Saved as a 2").wait_for()
     wait_for_app(page)

@@ -24,7 +24,7 @@ def open_page(**state) -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
     for key, value in state.items():
         at.session_state[key] = value
-    at.switch_page("pages/analysis.py")
+    at.switch_page("app_pages/analysis.py")
     return run(at)
 
 
@@ -147,7 +147,7 @@ def test_opening_a_digit_shows_its_probabilities_and_saliency(tiny_eval):
     at.button(key=f"open-{first}").click()
     run(at)
     assert any(f"Test image **#{first}**" in m.value for m in at.markdown)
-    captions = [c.value for c in at.caption]
+    captions = [c.value for c in at.main.caption]
     assert not any("Saliency is not available" in c for c in captions), captions
     assert at.get("button_group"), "the saliency class picker is missing"
 
@@ -178,7 +178,7 @@ def test_compare_with_a_better_model(tiny_registry, tiny_eval, mnist):
     assert metric(at, "Errors introduced") == "0"
     assert metric(at, "Disagreements") == f"{len(tiny_eval.errors):,}"
     assert next(m for m in at.metric if m.label == "oracle accuracy").value == "100.00%"
-    captions = [c.value for c in at.caption]
+    captions = [c.value for c in at.main.caption]
     first = np.sort(tiny_eval.errors)[:PER_PAGE]
     assert captions[-len(first) :] == [figures.disagreement_caption(tiny_eval.y_pred[i], mnist.y_test[i], mnist.y_test[i]) for i in first]
 
@@ -195,7 +195,7 @@ def test_training_curves_tab(tiny_registry):
 
 def test_dataset_tab(tiny_eval, mnist):
     at = open_page(a_tab="Dataset")
-    captions = [c.value for c in at.caption]
+    captions = [c.value for c in at.main.caption]
     assert [c for c in captions if c.isdigit()] == [str(d) for d in range(10)]  # one of each digit
     grid = figures.random_indices(len(mnist.y_test), 32, seed=0)
     want = [figures.prediction_caption(mnist.y_test[i], tiny_eval.y_pred[i]) for i in grid]

@@ -70,7 +70,7 @@ def draw(at: AppTest, rgba: np.ndarray) -> AppTest:
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {m.label: m.value for m in at.main.metric}
 
 
 def chart_data(at: AppTest):
@@ -174,4 +174,4 @@ def test_without_a_model_the_page_says_how_to_get_one(registry_root):
     at = open_app()
     assert not at.exception
     assert any("No model is registered yet" in i.body for i in at.info)
-    assert not at.metric
+    assert not at.main.metric

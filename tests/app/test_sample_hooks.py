@@ -1,4 +1,4 @@
-"""The sample hooks of pages/common.py that the Draw, Upload and Train pages call, under AppTest."""
+"""The sample hooks of app_pages/sample_widgets.py that the Draw, Upload and Train pages call, under AppTest."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def controls_script() -> None:
     import streamlit as st
 
     sys.path.insert(0, st.session_state["root"])
+    from app_pages.sample_widgets import sample_controls, sample_popover
     from mnist_core.inference import DigitReading
-    from pages.common import sample_controls, sample_popover
 
     image = np.zeros((28, 28), np.float32)
     image[6:22, 12:16] = st.session_state.get("ink", 1.0)
@@ -77,7 +77,7 @@ def train_script() -> None:
     import streamlit as st
 
     sys.path.insert(0, st.session_state["root"])
-    from pages.common import training_sample_controls, training_sample_fields
+    from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 
     training_sample_controls()
     st.json(training_sample_fields())
@@ -105,8 +105,8 @@ def report_script() -> None:
     import streamlit as st
 
     sys.path.insert(0, st.session_state["root"])
+    from app_pages.sample_widgets import samples_report
     from mnist_core import registry
-    from pages.common import samples_report
 
     samples_report(registry.get("tiny"), registry.get("tiny"))
 

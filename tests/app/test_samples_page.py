@@ -11,7 +11,7 @@ from tests.conftest import PROJECT_ROOT
 
 def open_page() -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/samples.py")
+    at.switch_page("app_pages/samples.py")
     return run(at)
 
 

@@ -18,7 +18,7 @@ from tests.conftest import PROJECT_ROOT
 
 def open_page() -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/train.py")
+    at.switch_page("app_pages/train.py")
     return run(at)
 
 
@@ -120,7 +120,7 @@ def test_a_running_run_shows_progress_curves_and_can_be_cancelled(tiny_registry,
     at = open_page()
     bar = at.get("progress")[0]
     assert "Epoch 2 of 3 · step 24 of 48" in bar.proto.text and bar.proto.value == 50
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {m.label: m.value for m in at.main.metric}
     assert metrics == {"Epoch": "2 / 3", "Samples / s": "1,234", "Running batch loss": "0.5123", "Batch accuracy": "84.00%"}
     assert any("Training in-progress" in h for h in texts(at.subheader))
     cancel = next(b for b in at.button if b.label == "Cancel this run")
@@ -163,7 +163,7 @@ def test_a_finished_run_compares_with_the_active_model_and_can_be_made_active(ti
     write_run("succeeded", "better", [START], ended=time.time(), test_accuracy=card["test"]["accuracy"])
     at = open_page()
     assert any("**better** is registered" in s for s in texts(at.success))
-    metrics = {m.label: m for m in at.metric}
+    metrics = {m.label: m for m in at.main.metric}
     assert metrics["New: better"].delta == "+5.00 points"
     table = at.dataframe[0].value
     assert list(table["change (points)"])[:4] == ["+0.00", "+0.00", "+0.00", "+20.00"]

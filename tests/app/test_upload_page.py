@@ -29,7 +29,7 @@ def number(mnist) -> tuple[str, bytes, str]:
 
 def open_upload_page() -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
-    return at.switch_page("pages/upload.py").run()
+    return at.switch_page("app_pages/upload.py").run()
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:

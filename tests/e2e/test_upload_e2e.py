@@ -18,8 +18,7 @@ def number_photo(mnist, digits: str, seed: int) -> bytes:
 
 @pytest.fixture
 def upload_page(app_server, page):
-    # Open the app at its root and follow the sidebar link (a first visit straight to /upload
-    # would be served by Streamlit's old pages/ folder mode, without the app's navigation).
+    # Open the app at its root and follow the sidebar link, as a person would.
     page.goto(app_server.url)
     wait_for_app(page)
     page.locator("canvas.upper-canvas").first.wait_for(timeout=120_000)  # the first visit loads the model

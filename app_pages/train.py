@@ -5,8 +5,8 @@ import time
 import pandas as pd
 import streamlit as st
 
+from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 from mnist_core import architectures, figures, jobs, registry, training
-from pages.common import training_sample_controls, training_sample_fields
 
 PRESETS, S = architectures.PRESETS, st.session_state
 
@@ -47,7 +47,7 @@ def open_in_analysis(name: str) -> None:
 
 
 if S.pop("train_goto", False):
-    st.switch_page("pages/analysis.py")
+    st.switch_page("app_pages/analysis.py")
 if "train_preset" not in S:
     S.train_preset, S.train_all = "studio", True
     use_preset_defaults()

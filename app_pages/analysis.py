@@ -6,9 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.common import no_model_message, predictor_for, selected_model
+from app_pages.sample_widgets import samples_report
 from mnist_core import evaluation, figures, registry
 from mnist_core.data import DataError, load_dataset
-from pages.common import no_model_message, predictor_for, samples_report, selected_model
 
 ANY = "any"
 

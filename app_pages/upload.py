@@ -7,10 +7,11 @@ import re
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import no_model_message, percent, predictor
+from app_pages.sample_widgets import sample_popover
 from mnist_core.examples import list_examples
 from mnist_core.figures import boxed_image, upscale
 from mnist_core.preprocess import FORMATS, ImageError, decode
-from pages.common import no_model_message, percent, predictor
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
 DIGIT_PX = 84  # each 28x28 input shown 3x
@@ -45,7 +46,7 @@ def read_image(_model, model_name: str, data: bytes):
     return readings, boxed_image(decode(data), [r.box for r in readings], labels)
 
 
-def show_image(name: str, boxed, readings) -> None:
+def show_image(name: str, boxed, readings, key: str) -> None:
     """The image with a box on each digit, the number read, and what the model saw for each digit."""
     with st.container(border=True):
         st.markdown(f"**{plain(name)}**")
@@ -60,11 +61,12 @@ def show_image(name: str, boxed, readings) -> None:
             if doubts:
                 st.warning("Not sure about " + ", ".join(doubts) + ".", icon=":material/help:")
         with st.container(horizontal=True, gap="small"):
-            for r in readings:
+            for i, r in enumerate(readings):
                 with st.container(width=DIGIT_PX + 8, gap=None):
                     st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
                     lines = [f"**{d}** · {percent(p)}" if k == 0 else f"{d} · {percent(p)}" for k, (d, p) in enumerate(r.top3)]
                     st.caption("  \n".join(lines))
+                    sample_popover(r, "upload", key=f"{key}-{i}", model_name=model.name)
 
 
 def table_rows(name: str, readings) -> list[dict]:
@@ -84,13 +86,13 @@ if model is None:
     st.stop()
 
 rows: list[dict] = []
-for name, data in images_to_read():
+for position, (name, data) in enumerate(images_to_read()):
     try:
         readings, boxed = read_image(model, model.name, data)
     except ImageError as exc:
         st.error(f"**{plain(name)}**: {exc}", icon=":material/broken_image:")
         continue
-    show_image(name, boxed, readings)
+    show_image(name, boxed, readings, key=f"upload-{position}")
     rows += table_rows(name, readings)
 
 if rows:

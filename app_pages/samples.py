@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.common import predictor
+from app_pages.sample_widgets import sample_store
 from mnist_core import evaluation
 from mnist_core.figures import upscale
 from mnist_core.samples import SamplesError
-from pages.common import predictor, sample_store
 
 TILE_PX = 84  # each 28x28 shown 3x
 S = st.session_state

@@ -1,114 +1,11 @@
-"""UI pieces shared by every page: the model picker and the cached Predictor."""
+"""UI for the user's own samples, shared by the pages: save buttons, the Train page's sample options, reports."""
 
 from __future__ import annotations
 
-import gc
-
-import keras  # noqa: F401 (imported here, once per process, for the freeze below)
 import streamlit as st
 
+from app_pages.common import predictor_for
 from mnist_core import registry
-
-# After every script run (every fragment poll too) Streamlit calls gc.collect(2) and, with Keras
-# loaded, keras.backend.clear_session(), which collects again: about 0.4 s of CPU each with
-# TensorFlow's objects in view. Freezing what the imports created takes them out of the collector's
-# view (they live as long as the process anyway), and each rerun's clean-up drops to ~0 ms.
-gc.freeze()
-
-
-def _good_models() -> list[registry.ModelInfo]:
-    return [m for m in registry.list_models() if not m.broken]
-
-
-@st.cache_resource(show_spinner="Loading the model ...")
-def _predictor(name: str, stamp: float):
-    from mnist_core.inference import Predictor
-
-    return Predictor.load(name)
-
-
-def selected_model() -> registry.ModelInfo | None:
-    """The model picked in the sidebar (the active one by default), or None when there is none."""
-    models = {m.name: m for m in _good_models()}
-    name = st.session_state.get("model_name")
-    if name in models:
-        return models[name]
-    try:
-        return registry.active()[0]
-    except registry.NoModelError:
-        return None
-
-
-def predictor():
-    """One shared, thread-safe Predictor per model version, for every browser session."""
-    info = selected_model()
-    if info is None:
-        return None
-    return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
-
-
-def predictor_for(info: registry.ModelInfo):
-    """The shared cached Predictor of a given model (one picked on a page rather than in the sidebar)."""
-    return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
-
-
-def percent(p: float, decimals: int = 0) -> str:
-    """A probability for people: ``97%``, but ``<1%`` and ``>99%`` rather than a rounded 0 or 100."""
-    step = 10**-decimals / 100
-    if p < step:
-        return f"<{step:.{decimals}%}"
-    if p > 1 - step:
-        return f">{1 - step:.{decimals}%}"
-    return f"{p:.{decimals}%}"
-
-
-def no_model_message() -> None:
-    st.info("No model is registered yet. Train one on the **Train** page, or run `python -m mnist_core train --preset studio`.")
-
-
-def _show_card(info: registry.ModelInfo) -> None:
-    card = info.card
-    test = card.get("test") or {}
-    st.markdown(f"**{info.name}** · `{info.preset}`  \n{card.get('description', '')}")
-    cols = st.columns(3)
-    cols[0].metric("Test accuracy", f"{test['accuracy']:.2%}" if "accuracy" in test else "-")
-    cols[1].metric("Parameters", f"{card.get('parameters', 0):,}")
-    cols[2].metric("Training time", f"{card.get('training_seconds', 0) / 60:.1f} min")
-    if card.get("reproduce"):
-        st.caption("Reproduce with")
-        st.code(card["reproduce"], language="bash")
-    with st.expander("The whole card (card.json)"):
-        st.json(card, expanded=False)
-
-
-def model_sidebar() -> None:
-    """The model picker shown on every page."""
-    with st.sidebar:
-        models = _good_models()
-        if not models:
-            st.warning("No model yet: train one on the Train page.")
-            return
-        try:
-            current, warning = registry.active()
-        except registry.NoModelError:
-            current, warning = models[0], None
-        if warning:
-            st.warning(warning)
-        names = [m.name for m in models]
-        labels = {m.name: m.label() for m in models}
-        if st.session_state.get("model_name") not in names:
-            st.session_state["model_name"] = current.name
-        st.selectbox("Model", names, key="model_name", format_func=lambda n: labels[n])
-        chosen = next(m for m in models if m.name == st.session_state["model_name"])
-        if chosen.name == current.name:
-            st.caption(":material/check_circle: The active model, used by default and by the CLI.")
-        else:
-            st.caption(f"Used on these pages; the active model is **{current.name}**.")
-        with st.popover("Model card", icon=":material/description:", use_container_width=True):
-            _show_card(chosen)
-
-
-# ---------------------------------------------------------------- my samples (hooks for the pages)
 
 
 def sample_store():
@@ -185,7 +82,6 @@ def sample_controls(reading, source: str, key: str, model_name: str | None = Non
 def sample_popover(reading, source: str, key: str, model_name: str | None = None) -> None:
     """``sample_controls`` behind a small button, for pages that show many digits (Upload)."""
     with st.popover("Save", icon=":material/bookmark_add:", help="Save this digit in My samples, with its true label"):
-        st.image(reading.image, width=84, clamp=True, output_format="PNG")
         sample_controls(reading, source, key, model_name)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app_pages.common import no_model_message, percent, predictor
+from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, softmax_bars, upscale
-from pages.common import no_model_message, percent, predictor
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
@@ -75,6 +76,7 @@ def draw_and_read(model) -> None:
             st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
         else:
             show_prediction(reading)
+            sample_controls(reading, "canvas", key="draw-sample", model_name=model.name)
     if reading is not None:
         show_what_the_model_sees(model, reading)
 
