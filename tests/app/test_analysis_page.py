@@ -15,23 +15,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core import evaluation, figures
-from tests.conftest import PROJECT_ROOT
+from tests.app.apptest import open_app_page, run
 
 PER_PAGE = evaluation.PER_PAGE
 
 
 def open_page(**state) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page("app_pages/analysis.py")
-    return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app_page("app_pages/analysis.py", timeout=180, **state)
 
 
 def gallery(at: AppTest) -> list[tuple[int, str]]:

@@ -6,19 +6,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.samples import SampleStore
-from tests.conftest import PROJECT_ROOT
+from tests.app.apptest import open_app_page, run
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("app_pages/samples.py")
-    return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app_page("app_pages/samples.py")
 
 
 def tiles(at: AppTest) -> dict[int, int]:

@@ -13,19 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_core import jobs, registry, training
 from mnist_core.settings import runs_dir
+from tests.app.apptest import open_app_page, run
 from tests.conftest import PROJECT_ROOT
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("app_pages/train.py")
-    return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app_page("app_pages/train.py")
 
 
 def texts(elements) -> list[str]:
