@@ -16,10 +16,6 @@ from mnist_core import registry
 gc.freeze()
 
 
-def _good_models() -> list[registry.ModelInfo]:
-    return [m for m in registry.list_models() if not m.broken]
-
-
 @st.cache_resource(show_spinner="Loading the model ...")
 def _predictor(name: str, stamp: float):
     from mnist_core.inference import Predictor
@@ -29,12 +25,13 @@ def _predictor(name: str, stamp: float):
 
 def selected_model() -> registry.ModelInfo | None:
     """The model picked in the sidebar (the active one by default), or None when there is none."""
-    models = {m.name: m for m in _good_models()}
+    listing = registry.list_models()
+    models = {m.name: m for m in listing if not m.broken}
     name = st.session_state.get("model_name")
     if name in models:
         return models[name]
     try:
-        return registry.active()[0]
+        return registry.active(models=listing)[0]
     except registry.NoModelError:
         return None
 
@@ -84,12 +81,13 @@ def _show_card(info: registry.ModelInfo) -> None:
 def model_sidebar() -> None:
     """The model picker shown on every page."""
     with st.sidebar:
-        models = _good_models()
+        listing = registry.list_models()
+        models = [m for m in listing if not m.broken]
         if not models:
             st.warning("No model yet: train one on the Train page.")
             return
         try:
-            current, warning = registry.active()
+            current, warning = registry.active(models=listing)
         except registry.NoModelError:
             current, warning = models[0], None
         if warning:

@@ -168,10 +168,10 @@ def _read_pointer(root: Path) -> str | None:
     return name if NAME_RE.fullmatch(name) else None
 
 
-def active(root: Path | None = None) -> tuple[ModelInfo, str | None]:
-    """The active model and a warning when the pointer had to be ignored."""
+def active(root: Path | None = None, models: list[ModelInfo] | None = None) -> tuple[ModelInfo, str | None]:
+    """The active model and a warning when the pointer had to be ignored (``models``: a listing already made)."""
     root = root or models_dir()
-    models = list_models(root)
+    models = list_models(root) if models is None else models
     good = [m for m in models if not m.broken]
     pointer = _read_pointer(root)
     for m in good:
