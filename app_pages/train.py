@@ -146,7 +146,7 @@ st.subheader("New run")
 with st.container(border=True):
     left, right = st.columns(2)
     preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
-    left.caption(f"{PRESETS[preset].description} **{jobs.parameter_count(preset):,} parameters.**")
+    left.caption(f"{PRESETS[preset].description} **{architectures.parameter_count(preset):,} parameters.**")
     slots = {}
     for field, label, key, extra in [
         ("epochs", "Epochs", "train_epochs", {"step": 1}),

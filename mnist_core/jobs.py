@@ -36,7 +36,6 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from mnist_core import registry
@@ -197,13 +196,6 @@ def config_errors(config, runs: Path | None = None) -> dict[str, str]:
             elif any(r.name == name for r in list_runs(runs) if r.state in (QUEUED, RUNNING)):
                 errors["name"] = f"A queued or running run will already register {name!r}; choose another name."
     return errors
-
-
-@lru_cache(maxsize=16)
-def parameter_count(preset: str) -> int:
-    from mnist_core import architectures
-
-    return int(architectures.build(preset).count_params())
 
 
 # ---------------------------------------------------------------- start, cancel, queue

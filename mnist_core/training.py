@@ -144,6 +144,9 @@ def _init_from_errors(name: str, preset: str) -> dict[str, str]:
         return {"init_from": f"Cannot fine-tune from {name!r}: {info.broken}."}
     if info.preset != preset:
         return {"init_from": f"{name!r} is a {info.preset} model; fine-tuning keeps its architecture, so choose the preset {info.preset}."}
+    had, has = info.card.get("parameters"), architectures.parameter_count(preset)
+    if had and had != has:
+        return {"init_from": f"{name!r} has an older {preset} architecture ({had:,} parameters, now {has:,}); train a new one."}
     return {}
 
 
@@ -290,10 +293,28 @@ class _ProgressCallback(keras.callbacks.Callback):
         self.on_event(event)
 
 
-def compile_model(model: keras.Model, config: TrainConfig, total_steps: int) -> None:
-    """Adam, at a constant rate or with a short warm-up and cosine decay."""
+def members_loss(y_true, y_pred):
+    """Cross-entropy of each ensemble member (y_pred: n, members, 10), averaged over the members."""
+    members = keras.ops.shape(y_pred)[1]
+    y = keras.ops.repeat(keras.ops.expand_dims(y_true, 1), members, axis=1)
+    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred), axis=1)
+
+
+def _ensemble_accuracy(y_true, y_pred):
+    return keras.metrics.sparse_categorical_accuracy(y_true, keras.ops.mean(y_pred, axis=1))
+
+
+def compile_model(model: keras.Model, config: TrainConfig, total_steps: int, *, members: bool = False) -> None:
+    """Adam, at a constant rate or with a short warm-up and cosine decay.
+
+    ``members``: the model outputs each ensemble member's softmax (architectures.members_view);
+    each member gets its own loss, and "accuracy" is the ensemble's.
+    """
+    loss, metric = "sparse_categorical_crossentropy", "accuracy"
+    if members:
+        loss, metric = members_loss, keras.metrics.MeanMetricWrapper(_ensemble_accuracy, name="accuracy")
     if config.schedule == "constant":
-        model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=loss, metrics=[metric])
         return
     warmup = min(max(total_steps // 20, 1), 1000)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -303,7 +324,7 @@ def compile_model(model: keras.Model, config: TrainConfig, total_steps: int) -> 
         warmup_steps=warmup,
         alpha=0.01,
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[metric])
 
 
 def train(
@@ -345,7 +366,9 @@ def train(
             from mnist_core import registry
 
             model.set_weights(registry.load_model(config.init_from).get_weights())
-        compile_model(model, config, total_steps)
+        members = architectures.members_view(model)  # an ensemble fits its members' outputs, each with its own loss
+        fit_model = members or model
+        compile_model(fit_model, config, total_steps, members=members is not None)
 
     train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
@@ -363,7 +386,7 @@ def train(
         }
     )
     started = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[progress], verbose=0)
+    history = fit_model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[progress], verbose=0)
     seconds = time.perf_counter() - started
     on_event({"type": "end", "stopped": progress.stopped, "seconds": seconds})
     return TrainResult(

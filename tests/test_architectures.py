@@ -23,3 +23,17 @@ def test_seed004_has_exactly_173738_parameters():
 def test_unknown_preset_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown preset 'resnet'"):
         architectures.build("resnet")
+
+
+def test_the_default_preset_is_an_ensemble_whose_output_is_its_members_mean():
+    model = architectures.build("studio")
+    members = architectures.members_view(model)
+    x = np.random.default_rng(1).random((4, 28, 28, 1), dtype=np.float32)
+    stacked = np.asarray(members(x, training=False))
+    assert stacked.shape == (4, architectures.STUDIO_MEMBERS, 10)
+    assert not np.allclose(stacked[:, 0], stacked[:, 1])  # independently initialised members
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), stacked.mean(axis=1), atol=1e-6)
+
+
+def test_a_single_network_has_no_members_view():
+    assert architectures.members_view(architectures.build("seed004")) is None

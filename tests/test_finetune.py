@@ -7,6 +7,7 @@ them, and checks the other 20.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -128,3 +129,12 @@ def test_finetuning_on_my_style_beats_the_original_without_forgetting_mnist(defa
     sevens = np.round(crossed_twos(20, seed=9, digit=7) * 255).astype(np.uint8)  # it learnt the bottom stroke, not "crossed means 2"
     assert evaluation.evaluate_samples(samples=(sevens, np.full(20, 7)), model=tuned_model).accuracy >= 0.9
     assert tuned.test_accuracy >= original.test_accuracy - 0.003, (original.test_accuracy, tuned.test_accuracy)
+
+
+def test_a_model_of_an_older_architecture_cannot_be_finetuned(tiny_registry):
+    """A model registered before its preset changed shape: one sentence, not a shape error mid-run."""
+    card_path = tiny_registry / "tiny" / "card.json"
+    card = json.loads(card_path.read_text())
+    card["parameters"] += 1
+    card_path.write_text(json.dumps(card))
+    assert "has an older seed004 architecture" in training.TrainConfig(preset="seed004", init_from="tiny").errors()["init_from"]

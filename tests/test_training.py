@@ -113,3 +113,27 @@ def test_cli_bad_setting_is_one_sentence_not_a_traceback(registry_root, capsys):
     assert main(["train", "--preset", "seed004", "--epochs", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: Epochs must be between 1 and 200, not 0."
+
+
+def test_each_ensemble_member_is_scored_by_its_own_loss():
+    """Not the loss of the averaged output: a member that is sure and wrong costs as much as alone."""
+    y = np.array([3, 7])
+    right = np.full(10, 0.01)
+    right[3] = 0.91
+    wrong = np.full(10, 0.01)
+    wrong[7] = 0.91
+    stacked = np.stack([np.stack([right, wrong]), np.stack([wrong, wrong])]).astype(np.float32)  # (n=2, members=2, 10)
+    expected = [np.mean([-np.log(0.91), -np.log(0.01)]), np.mean([-np.log(0.91), -np.log(0.91)])]
+    np.testing.assert_allclose(np.asarray(training.members_loss(y, stacked)), expected, rtol=1e-5)
+
+
+def test_an_ensemble_trains_and_registers_as_one_averaging_model(mnist, registry_root):
+    config = TrainConfig(preset="studio", epochs=1, batch_size=64, val_split=0.25, limit=256, name="tiny-ensemble")
+    info = training.train_and_register(config, mnist)
+    card = info.card
+    assert {"accuracy", "val_accuracy", "loss", "val_loss"} <= card["history"].keys()
+    model = registry.load_model("tiny-ensemble")
+    assert model.output_shape == (None, 10)
+    x = mnist.x_test[:8].astype(np.float32)[..., None] / 255.0
+    members = np.asarray(training.architectures.members_view(model)(x, training=False))
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), members.mean(axis=1), atol=1e-6)

@@ -97,7 +97,7 @@ def test_every_bad_setting_gets_one_sentence_and_start_waits_until_they_are_fixe
 
 def test_choosing_an_architecture_fills_in_its_settings_and_a_name(tiny_registry):
     at = open_page()
-    assert any("326,826 parameters" in c for c in texts(at.caption))  # studio, the default
+    assert any("653,652 parameters" in c for c in texts(at.caption))  # studio, the default
     at.selectbox(key="train_preset").set_value("seed004")
     run(at)
     assert (at.number_input(key="train_epochs").value, at.number_input(key="train_batch").value) == (5, 64)
