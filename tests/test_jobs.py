@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mnist_core import jobs, registry, training
@@ -124,18 +125,59 @@ def test_starts_while_a_run_goes_are_queued_and_the_queue_can_be_edited(tiny_reg
     assert [m.name for m in registry.list_models()] == ["tiny"]
 
 
-def test_killing_the_child_mid_fit_marks_the_run_interrupted_and_leaves_the_registry_alone(tiny_registry, slow_batches):
+KILLS = np.random.default_rng(20261121)  # seeded: a failure names a kill point that can be replayed
+FIT_KILL_BATCHES = sorted(int(b) for b in KILLS.integers(1, 63 + 1, size=3))  # tiny_config: 1000 images, batch 16
+SAVE_KILL_FRACTIONS = sorted(float(f) for f in KILLS.uniform(0, 1, size=4))
+
+
+def kill_env(monkeypatch, name: str, value: int) -> None:
+    monkeypatch.setenv("PYTHONPATH", f"{FAULTS}{os.pathsep}{PROJECT_ROOT}")
+    monkeypatch.setenv(name, str(value))
+
+
+def assert_nothing_half_saved(root: Path, before, name: str) -> None:
+    """After a kill: the new model is either fully there and loadable, or not listed; the active one is unchanged."""
+    models, active = registry_snapshot(root)
+    assert active == "tiny"
+    assert all(broken is None for _, broken in models), models
+    if models != before[0]:
+        assert models == sorted([*before[0], (name, None)])
+        assert registry.load_model(name, root).output_shape == (None, 10)
+    assert not list(root.glob(".saving-*")), "the killed save's temp folder is cleaned up"
+
+
+@pytest.mark.parametrize("batch", FIT_KILL_BATCHES)
+def test_killing_the_child_at_a_random_batch_marks_the_run_interrupted_and_leaves_the_registry_alone(tiny_registry, monkeypatch, batch):
+    kill_env(monkeypatch, "MNIST_FAULT_KILL_AT_BATCH", batch)
     before = registry_snapshot(tiny_registry)
     run = jobs.start(tiny_config("killed", batch_size=16))
-    pid = running_pid(run)
-    wait_for(lambda: any(e["type"] == "batch" for e in events(run)), what="a batch")
-    os.kill(pid, signal.SIGKILL)
-
-    ended = jobs.wait(run.id, timeout=30)
+    ended = jobs.wait(run.id, timeout=240)
     assert ended.state == jobs.INTERRUPTED
     assert "killed" in ended.reason and "SIGKILL" in ended.reason
+    assert max(e.get("global_step", 0) for e in events(run)) <= batch
     assert registry_snapshot(tiny_registry) == before
     assert not list(tiny_registry.glob(".saving-*"))
+
+
+@pytest.fixture(scope="module")
+def save_lines(tiny_registry_template, tmp_path_factory) -> int:
+    """How many lines a registry.save of the tiny model runs: the range the kill points are drawn from."""
+    from tests.faults import kill_points
+
+    model = registry.load_model("tiny", tiny_registry_template)
+    card = registry.get("tiny", tiny_registry_template).card
+    return kill_points.count_save_lines(registry.save, "count", model, card, root=tmp_path_factory.mktemp("count"))
+
+
+@pytest.mark.parametrize("fraction", SAVE_KILL_FRACTIONS)
+def test_killing_the_child_at_a_random_line_of_the_save_never_lists_a_half_saved_model(tiny_registry, monkeypatch, save_lines, fraction):
+    line = max(1, round(fraction * save_lines))
+    kill_env(monkeypatch, "MNIST_FAULT_KILL_IN_SAVE", line)
+    before = registry_snapshot(tiny_registry)
+    run = jobs.start(tiny_config("half-saved"))
+    ended = jobs.wait(run.id, timeout=240)
+    assert ended.state == jobs.INTERRUPTED, f"killed at line {line} of {save_lines}: {ended.state} {ended.reason}"
+    assert_nothing_half_saved(tiny_registry, before, "half-saved")
 
 
 def test_killing_the_child_during_save_never_lists_a_half_saved_model(tiny_registry, monkeypatch):

@@ -4,6 +4,8 @@
 - ``MNIST_FAULT_PAUSE_SAVE=FILE``: during ``registry.save``, after model.keras and card.json are
   written into the hidden temp folder and before the rename that registers them, create FILE
   and sleep (the worst moment to be killed).
+- ``MNIST_FAULT_KILL_AT_BATCH=N`` / ``MNIST_FAULT_KILL_IN_SAVE=K``: SIGKILL itself at the end of
+  training batch N, or at the K-th line of ``registry.save`` (see kill_points.py).
 """
 
 import os
@@ -35,3 +37,13 @@ if os.environ.get("MNIST_FAULT_PAUSE_SAVE"):
             time.sleep(600)
 
     registry.write_json_atomic = _pausing_write
+
+if os.environ.get("MNIST_FAULT_KILL_AT_BATCH"):
+    from kill_points import kill_at_batch
+
+    kill_at_batch(int(os.environ["MNIST_FAULT_KILL_AT_BATCH"]))
+
+if os.environ.get("MNIST_FAULT_KILL_IN_SAVE"):
+    from kill_points import kill_in_save
+
+    kill_in_save(int(os.environ["MNIST_FAULT_KILL_IN_SAVE"]))
