@@ -49,16 +49,6 @@ def predictor_for(info: registry.ModelInfo):
     return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
 
 
-def percent(p: float, decimals: int = 0) -> str:
-    """A probability for people: ``97%``, but ``<1%`` and ``>99%`` rather than a rounded 0 or 100."""
-    step = 10**-decimals / 100
-    if p < step:
-        return f"<{step:.{decimals}%}"
-    if p > 1 - step:
-        return f">{1 - step:.{decimals}%}"
-    return f"{p:.{decimals}%}"
-
-
 def no_model_message() -> None:
     st.info("No model is registered yet. Train one on the **Train** page, or run `python -m mnist_core train --preset studio`.")
 

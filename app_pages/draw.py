@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app_pages.common import no_model_message, percent, predictor
+from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import sample_controls
-from mnist_core.figures import saliency_overlay, softmax_bars, upscale
+from mnist_core.figures import percent, saliency_overlay, softmax_bars, upscale
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
@@ -30,7 +30,7 @@ def show_prediction(reading) -> None:
     if reading.unsure:
         a, b = reading.candidates
         st.warning(f"Not sure: a {a} or a {b}?", icon=":material/help:")
-    st.vega_lite_chart(softmax_bars(reading.probabilities, height=280), width="stretch")
+    st.html(softmax_bars(reading.probabilities))
 
 
 def show_what_the_model_sees(model, reading) -> None:

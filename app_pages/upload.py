@@ -7,10 +7,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import no_model_message, percent, predictor
+from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import sample_popover
 from mnist_core.examples import list_examples
-from mnist_core.figures import boxed_image, upscale
+from mnist_core.figures import boxed_image, percent, upscale
 from mnist_core.preprocess import FORMATS, ImageError, decode
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]

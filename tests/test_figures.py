@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -194,3 +195,18 @@ def test_one_of_each_and_random_indices():
     assert a.tolist() == b.tolist() and len(set(a.tolist())) == 32 and a.tolist() == sorted(a.tolist())
     assert figures.random_indices(1000, 32, seed=6).tolist() != a.tolist()
     assert len(figures.random_indices(5, 32)) == 5
+
+
+def test_softmax_bars_draw_every_digit_to_scale_and_highlight_only_the_top_one():
+    probs = np.array([0.01, 0.02, 0.9, 0.0004, 0.03, 0.01, 0.01, 0.01, 0.0096, 0.0])
+    html = figures.softmax_bars(probs)
+    widths = [float(w) for w in re.findall(r'class="softmax-bar" style="width: ([0-9.]+)%"', html)]
+    assert widths == pytest.approx(100 * probs, abs=0.01)
+    assert re.findall(r'softmax-top" data-digit="(\d)"', html) == ["2"]
+    assert 'aria-label="Probability of each digit; the most likely is 2 at 90.0%"' in html
+    assert "<0.1%" in html  # never a rounded 0.0 % for a digit the model did consider
+
+
+@pytest.mark.parametrize(("p", "decimals", "text"), [(0.97, 0, "97%"), (0.004, 0, "<1%"), (0.9996, 1, ">99.9%"), (0.5, 1, "50.0%")])
+def test_percent_for_people(p, decimals, text):
+    assert figures.percent(p, decimals) == text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -73,11 +74,11 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.main.metric}
 
 
-def chart_data(at: AppTest):
-    """The probabilities chart's data (Streamlit ships a spec's inline values as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[0].proto.data.data)
+def softmax_rows(at: AppTest) -> list[dict]:
+    """The probability bars, as the page drew them: digit, probability, highlighted or not."""
+    [html] = [h.proto.body for h in at.get("html") if 'class="softmax"' in h.proto.body]
+    rows = re.findall(r'class="softmax-digit-row( softmax-top)?" data-digit="(\d)" data-probability="([0-9.]+)"', html)
+    return [{"digit": d, "probability": float(p), "top": bool(top)} for top, d, p in rows]
 
 
 def canvas_props(at: AppTest) -> dict:
@@ -104,7 +105,7 @@ def test_a_drawn_digit_is_read_with_its_confidence_probabilities_and_saliency(ti
     assert shown["Confidence"].endswith("%") and 0 < float(shown["Confidence"].strip("<>%")) <= 100
     assert bool(at.warning) == unsure, "the doubt message shows exactly when the model is unsure"
     assert not at.info, "the invitation to draw goes once something is drawn"
-    bars = chart_data(at).to_dict("records")
+    bars = softmax_rows(at)
     assert [b["digit"] for b in bars] == [str(d) for d in range(10)]
     assert [b["digit"] for b in bars if b["top"]] == [str(digit)]
     assert sum(b["probability"] for b in bars) == pytest.approx(1.0, abs=1e-3)
