@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import model_sidebar
+from app_pages.common import model_sidebar, resume_training_queue
 
 st.set_page_config(page_title="MNIST Studio", page_icon=":material/draw:", layout="wide")
 
@@ -15,5 +15,6 @@ navigation = st.navigation(
         st.Page("app_pages/samples.py", title="My samples", icon=":material/bookmarks:"),
     ]
 )
+resume_training_queue()
 model_sidebar()
 navigation.run()

@@ -7,13 +7,24 @@ import gc
 import keras  # noqa: F401 (imported here, once per process, for the freeze below)
 import streamlit as st
 
-from mnist_core import registry
+from mnist_core import jobs, registry
+from mnist_core.settings import runs_dir
 
 # After every script run (every fragment poll too) Streamlit calls gc.collect(2) and, with Keras
 # loaded, keras.backend.clear_session(), which collects again: about 0.4 s of CPU each with
 # TensorFlow's objects in view. Freezing what the imports created takes them out of the collector's
 # view (they live as long as the process anyway), and each rerun's clean-up drops to ~0 ms.
 gc.freeze()
+
+
+@st.cache_resource(show_spinner=False)
+def _supervise_runs(root: str) -> None:
+    jobs.tick()
+
+
+def resume_training_queue() -> None:
+    """Once per app process: runs queued before a restart start now, not when someone opens Train."""
+    _supervise_runs(str(runs_dir()))
 
 
 @st.cache_resource(show_spinner="Loading the model ...")

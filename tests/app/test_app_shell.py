@@ -38,3 +38,26 @@ def test_empty_registry_says_how_to_get_a_model(registry_root):
     at = run_app()
     assert not at.exception
     assert any("No model yet" in w.value for w in at.sidebar.warning)
+
+
+def test_a_run_queued_before_a_restart_starts_when_the_app_does(tiny_registry):
+    """Nobody has to open the Train page: the app's first page view picks the queue up."""
+    import json
+    import time
+
+    from mnist_core import jobs, training
+    from mnist_core.settings import runs_dir
+
+    root = runs_dir()
+    (root / "20260101-120000-abcd").mkdir(parents=True)
+    config = training.TrainConfig.for_preset("seed004", epochs=1, limit=500, name="queued-before")
+    (root / "20260101-120000-abcd" / jobs.CONFIG).write_text(json.dumps(config.to_dict()))
+    (root / "20260101-120000-abcd" / jobs.STATUS).write_text(json.dumps({"state": jobs.QUEUED, "created": time.time()}))
+    (root / jobs.QUEUE_FILE).write_text('["20260101-120000-abcd"]')
+    at = run_app()
+    assert not at.exception
+    deadline = time.monotonic() + 30
+    while jobs.get_run("20260101-120000-abcd").state == jobs.QUEUED and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get_run("20260101-120000-abcd").state != jobs.QUEUED
+    assert jobs.wait("20260101-120000-abcd", timeout=240).state == jobs.SUCCEEDED
