@@ -106,6 +106,7 @@ def _conv_bn(filters: int, kernel: int, strides: int = 1, padding: str = "valid"
 
 
 STUDIO_MEMBERS = 2
+MEAN_LAYER = "members_mean"  # the averaging layer that marks an ensemble
 
 
 def _studio_member(inputs: keras.KerasTensor) -> keras.KerasTensor:
@@ -133,15 +134,12 @@ def _studio_member(inputs: keras.KerasTensor) -> keras.KerasTensor:
 def build_studio(members: int = STUDIO_MEMBERS) -> keras.Model:
     """An ensemble in one model: ``members`` independent conv nets whose softmax outputs are averaged.
 
-    Each member is trained with its own loss (see ``members_view``), so they stay as diverse as
-    separately trained nets, and the saved model is one ordinary functional model.
+    Each member is trained with its own loss (see ``members_view``), as if it were trained alone,
+    and the saved model is one ordinary functional model.
     """
     inputs = keras.Input(INPUT_SHAPE)
     outputs = [_studio_member(inputs) for _ in range(members)]
     return keras.Model(inputs, layers.Average(name=MEAN_LAYER)(outputs) if members > 1 else outputs[0], name="studio")
-
-
-MEAN_LAYER = "members_mean"
 
 
 def members_view(model: keras.Model) -> keras.Model | None:
