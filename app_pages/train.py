@@ -123,10 +123,10 @@ def run_details(run: jobs.Run, key: str) -> None:
     if comparison:
         a, b = left.columns(2)
         a.metric(f"Active: {comparison.active_name}", f"{comparison.accuracy_active:.2%}")
-        b.metric(f"New: {run.name}", f"{comparison.accuracy_new:.2%}", f"{comparison.accuracy_delta * 100:+.2f} points")
+        b.metric("New", f"{comparison.accuracy_new:.2%}", f"{comparison.accuracy_delta * 100:+.2f} points", help=run.name)
         left.button(
-            f"Make {run.name} the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,),
-            key=f"{key}-activate",
+            "Make it the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,),
+            key=f"{key}-activate", help=f"Every page and the CLI will use {run.name} by default.",
         )  # fmt: skip
         right.dataframe(comparison.table(), hide_index=True)
     elif model.active:

@@ -158,13 +158,13 @@ def test_a_finished_run_compares_with_the_active_model_and_can_be_made_active(ti
     at = open_page()
     assert any("**better** is registered" in s for s in texts(at.success))
     metrics = {m.label: m for m in at.main.metric}
-    assert metrics["New: better"].delta == "+5.00 points"
+    assert metrics["New"].delta == "+5.00 points" and metrics["New"].help == "better"
     table = at.dataframe[0].value
     assert list(table["change (points)"])[:4] == ["+0.00", "+0.00", "+0.00", "+20.00"]
-    next(b for b in at.button if b.label == "Make better the active model").click()
+    next(b for b in at.button if b.label == "Make it the active model").click()
     run(at)
     assert registry.active()[0].name == "better"
-    assert not any(b.label.startswith("Make better") for b in at.button)
+    assert not any(b.label == "Make it the active model" for b in at.button)
 
 
 def test_a_failed_run_shows_its_reason_and_the_end_of_its_output(tiny_registry):

@@ -125,11 +125,11 @@ def test_a_tiny_run_started_from_the_page_shows_progress_finishes_and_appears_in
     assert any(0 < v < 100 for v in seen), f"the progress bar never showed a run part-way: {sorted(seen)}"
     assert len({v for v in seen if v > 0}) >= 2, f"the progress bar did not advance: {sorted(seen)}"
 
-    make_active = page.get_by_role("button", name="Make e2e-run the active model")
+    make_active = page.get_by_role("button", name="Make it the active model")
     expect(make_active).to_be_visible(timeout=SLOW)
     deadline = time.monotonic() + 60
     while registry.active(train_server.models_root)[0].name != "e2e-run":  # a click during a poll rerun can be lost
-        assert time.monotonic() < deadline, "clicking 'Make e2e-run the active model' never made it active"
+        assert time.monotonic() < deadline, "clicking 'Make it the active model' never made it active"
         if make_active.is_visible():
             make_active.click()
         wait_for_app(page)
