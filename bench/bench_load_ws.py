@@ -23,8 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
-import base64
-import io
 import json
 import os
 import statistics
@@ -33,13 +31,13 @@ import time
 
 import numpy as np
 import websockets
-from PIL import Image
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from bench.bench_load import rss_mb
+from tests.app.test_draw_page import canvas_payload
 from tests.e2e.conftest import AppServer, copy_default_registry
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -59,10 +57,7 @@ def drawings(root: Path, n: int = 40) -> list[tuple[str, int]]:
         digit = int(data.y_test[i])
         if model.read_canvas(rgba).digit != digit:
             continue
-        buf = io.BytesIO()
-        Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
-        url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-        cases.append((json.dumps({"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}), digit))
+        cases.append((json.dumps(canvas_payload(rgba)), digit))
         if len(cases) == n:
             break
     return cases
