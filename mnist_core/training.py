@@ -313,18 +313,17 @@ def compile_model(model: keras.Model, config: TrainConfig, total_steps: int, *, 
     loss, metric = "sparse_categorical_crossentropy", "accuracy"
     if members:
         loss, metric = members_loss, keras.metrics.MeanMetricWrapper(_ensemble_accuracy, name="accuracy")
-    if config.schedule == "constant":
-        model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=loss, metrics=[metric])
-        return
-    warmup = min(max(total_steps // 20, 1), 1000)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=config.lr / 10,
-        decay_steps=max(total_steps - warmup, 1),
-        warmup_target=config.lr,
-        warmup_steps=warmup,
-        alpha=0.01,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=[metric])
+    rate = config.lr
+    if config.schedule != "constant":
+        warmup = min(max(total_steps // 20, 1), 1000)
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.lr / 10,
+            decay_steps=max(total_steps - warmup, 1),
+            warmup_target=config.lr,
+            warmup_steps=warmup,
+            alpha=0.01,
+        )
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=[metric])
 
 
 def train(
