@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import keras  # imported here, once per process, for the freeze and the clear_session stand-in below
 import streamlit as st
@@ -30,7 +31,7 @@ keras.backend.clear_session = _keep_kernel_cache
 
 @st.cache_resource(show_spinner=False)
 def _supervise_runs(root: str) -> None:
-    jobs.tick()
+    jobs.tick(Path(root))
 
 
 def resume_training_queue() -> None:
