@@ -119,13 +119,17 @@ def run_details(run: jobs.Run, key: str) -> None:
     if model is None:
         st.caption(f"{run.name} is no longer in the registry.")
         return
+    if warning := model.card.get("warning"):
+        st.warning(f"{warning} Keep the active model.", icon=":material/warning:")
     left, right = st.columns([2, 3])
     if comparison:
         a, b = left.columns(2)
         a.metric(f"Active: {comparison.active_name}", f"{comparison.accuracy_active:.2%}")
         b.metric("New", f"{comparison.accuracy_new:.2%}", f"{comparison.accuracy_delta * 100:+.2f} points", help=run.name)
+        worse = comparison.accuracy_delta < 0
         left.button(
-            "Make it the active model", type="primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,),
+            f"Make it the active model ({-comparison.accuracy_delta * 100:.2f} points worse)" if worse else "Make it the active model",
+            type="secondary" if worse or warning else "primary", icon=":material/star:", on_click=registry.set_active, args=(run.name,),
             key=f"{key}-activate", help=f"Every page and the CLI will use {run.name} by default.",
         )  # fmt: skip
         right.dataframe(comparison.table(), hide_index=True)

@@ -73,7 +73,10 @@ def cmd_train(args) -> int:
 
     info = training.train_and_register(config, dataset, on_event)
     print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")
-    print(f"Make it active with: python -m mnist_core models --activate {info.name}")
+    if warning := info.card.get("warning"):
+        print(f"warning: {warning} Do not make it the active model.", file=sys.stderr)
+    else:
+        print(f"Make it active with: python -m mnist_core models --activate {info.name}")
     return 0
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -249,11 +250,51 @@ def split_train_val(x: np.ndarray, y: np.ndarray, val_split: float, seed: int):
 
 # ---------------------------------------------------------------- fit
 
+BN_STATS_IMAGES = 2048  # training images behind each recomputation of the batch-norm statistics
+
+
+def recompute_batch_norm(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> None:
+    """Set every batch-norm layer's moving mean and variance to their exact average over ``images`` (uint8).
+
+    Keras starts those statistics at mean 0, variance 1 and moves them 1 % per step, while the first
+    conv layer's real variance is about 100 times smaller. After a few hundred steps they still hold
+    much of that start, and inference, which uses them, read every digit as one class. Dropout is off
+    meanwhile, as it is at inference.
+    """
+    norms = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    if not norms or len(images) == 0:
+        return
+    drops = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.Dropout)]
+    rates, momenta = [d.rate for d in drops], [n.momentum for n in norms]
+    try:
+        for d in drops:
+            d.rate = 0.0
+        for i, start in enumerate(range(0, len(images), batch_size)):
+            for n in norms:
+                n.momentum = i / (i + 1)  # the i-th batch weighs 1/(i+1): a plain average over the batches
+            model(to_model_input(images[start : start + batch_size]), training=True)
+    finally:
+        for d, rate in zip(drops, rates):
+            d.rate = rate
+        for n, momentum in zip(norms, momenta):
+            n.momentum = momentum
+
 
 class _ProgressCallback(keras.callbacks.Callback):
-    def __init__(self, on_event: OnEvent, should_stop: Callable[[], bool], steps_per_epoch: int, batch_size: int):
+    """Progress events, cancellation, and exact batch-norm statistics before each validation."""
+
+    def __init__(
+        self,
+        on_event: OnEvent,
+        should_stop: Callable[[], bool],
+        steps_per_epoch: int,
+        batch_size: int,
+        model: keras.Model,
+        bn_images: np.ndarray,
+    ):
         super().__init__()
         self.on_event, self.should_stop = on_event, should_stop
+        self.full_model, self.bn_images = model, bn_images
         self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
         self.epoch = 0
         self.stopped = False
@@ -284,6 +325,8 @@ class _ProgressCallback(keras.callbacks.Callback):
                 }
             )
             self.last_time, self.last_step = now, batch + 1
+        if batch + 1 == self.steps_per_epoch and not self.stopped:  # Keras validates right after this batch
+            recompute_batch_norm(self.full_model, self.bn_images)
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.epoch_start
@@ -371,7 +414,8 @@ def train(
 
     train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
-    progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size)
+    bn_images = x_train[np.random.default_rng(config.seed).permutation(len(x_train))[:BN_STATS_IMAGES]]
+    progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
     on_event(
         {
             "type": "start",
@@ -449,6 +493,25 @@ def _provenance(config: TrainConfig, result: TrainResult) -> dict:
     return card
 
 
+LOW_ACCURACY = 0.5
+FALL_POINTS = 0.01  # a fall this small over the run is noise, not a broken model
+
+
+def health_warning(history: dict[str, list[float]], test_accuracy: float | None = None) -> str | None:
+    """One plain sentence when a finished run should not be used: its validation accuracy fell at
+    every epoch (by more than a point in all), or it ends below 50 % (on validation, or on the
+    test set when there was none)."""
+    val = history.get("val_accuracy") or []
+    trail = " → ".join(f"{v:.1%}" for v in val[-6:])
+    if len(val) >= 2 and all(b < a for a, b in itertools.pairwise(val)) and val[0] - val[-1] > FALL_POINTS:
+        return f"Its validation accuracy fell at every epoch ({trail}): this model has not learnt to read digits."
+    if val and val[-1] < LOW_ACCURACY:
+        return f"Its validation accuracy ends at {val[-1]:.1%}, below {LOW_ACCURACY:.0%}: this model reads most digits wrong."
+    if not val and test_accuracy is not None and test_accuracy < LOW_ACCURACY:
+        return f"Its test accuracy is {test_accuracy:.1%}, below {LOW_ACCURACY:.0%}: this model reads most digits wrong."
+    return None
+
+
 def versions() -> dict[str, str]:
     import platform
 
@@ -492,6 +555,8 @@ def train_and_register(
         "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
         "test": ev.summary(),
     }
+    if warning := health_warning(result.history, ev.accuracy):
+        card["warning"] = warning
     buf = __import__("io").BytesIO()
     np.savez_compressed(buf, probs=probs.astype(np.float16))
     extra = {evaluation.cache_file(Path("."), dataset.fingerprint).name: buf.getvalue()}

@@ -137,3 +137,56 @@ def test_an_ensemble_trains_and_registers_as_one_averaging_model(mnist, registry
     x = mnist.x_test[:8].astype(np.float32)[..., None] / 255.0
     members = np.asarray(training.architectures.members_view(model)(x, training=False))
     np.testing.assert_allclose(np.asarray(model(x, training=False)), members.mean(axis=1), atol=1e-6)
+
+
+def _accuracy(model, images, labels, training_mode: bool) -> float:
+    probs = model(training.to_model_input(images), training=training_mode).numpy()
+    return float((probs.argmax(1) == labels).mean())
+
+
+def test_a_short_studio_run_reads_digits_in_inference_mode_as_in_training_mode(mnist):
+    """Batch-norm statistics after 10 steps used to hold their start (0, 1): inference read every digit as one class."""
+    config = TrainConfig.for_preset("studio", epochs=2, limit=1000, val_split=0.0)
+    result = training.train(config, (mnist.x_train, mnist.y_train))
+    x, y = mnist.x_test[:500], mnist.y_test[:500]
+    in_training_mode = _accuracy(result.model, x, y, training_mode=True)
+    in_inference_mode = _accuracy(result.model, x, y, training_mode=False)
+    assert in_training_mode > 0.4
+    assert in_inference_mode >= in_training_mode - 0.05
+    assert np.bincount(result.model.predict(training.to_model_input(x), verbose=0).argmax(1), minlength=10).max() < 0.3 * len(x)
+
+
+@pytest.mark.parametrize("preset", ["seed002", "seed003", "seed004"])
+def test_a_short_seed_run_reads_digits_in_inference_mode_as_in_training_mode(mnist, preset):
+    config = TrainConfig.for_preset(preset, epochs=1, limit=640)
+    result = training.train(config, (mnist.x_train, mnist.y_train))
+    x, y = mnist.x_test[:500], mnist.y_test[:500]
+    assert _accuracy(result.model, x, y, training_mode=False) >= _accuracy(result.model, x, y, training_mode=True) - 0.05 > 0.4
+
+
+def test_recomputed_batch_norm_statistics_are_the_images_own():
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, use_bias=False), keras.layers.BatchNormalization()])
+    images = np.random.default_rng(0).integers(0, 256, (600, 28, 28), dtype=np.uint8)
+    training.recompute_batch_norm(model, images, batch_size=128)
+    conv_out = model.layers[0](training.to_model_input(images)).numpy()
+    norm = model.layers[1]
+    np.testing.assert_allclose(norm.moving_mean.numpy(), conv_out.mean(axis=(0, 1, 2)), rtol=0.02, atol=1e-4)
+    np.testing.assert_allclose(norm.moving_variance.numpy(), conv_out.var(axis=(0, 1, 2)), rtol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("history", "test_accuracy", "expected"),
+    [
+        ({"val_accuracy": [0.422, 0.123, 0.082]}, 0.0977, "fell at every epoch (42.2% → 12.3% → 8.2%)"),
+        ({"val_accuracy": [0.30, 0.45, 0.41]}, 0.40, "ends at 41.0%, below 50%"),
+        ({"accuracy": [0.2]}, 0.2286, "test accuracy is 22.9%, below 50%"),
+        ({"val_accuracy": [0.97, 0.98, 0.985]}, 0.986, None),
+        ({"val_accuracy": [0.99, 0.989]}, 0.99, None),
+        ({"val_accuracy": [0.95, 0.90]}, 0.90, "fell at every epoch"),
+    ],
+)
+def test_a_run_that_did_not_learn_gets_a_plain_warning(history, test_accuracy, expected):
+    warning = training.health_warning(history, test_accuracy)
+    assert (warning is None) if expected is None else (expected in warning)
