@@ -48,6 +48,7 @@ def cmd_train(args) -> int:
             "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
             "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from, "schedule": args.schedule,
             "augment": True if args.augment else None, "include_samples": True if args.include_samples else None,
+            "non_digits": True if args.non_digits else None,
         }  # fmt: skip
         config = training.TrainConfig.for_preset(args.preset, **overrides)
     config.validate()
@@ -162,6 +163,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--schedule", choices=["cosine", "constant"], help="learning rate: warm-up + cosine decay, or constant (default: the preset's)"
     )
+    t.add_argument("--non-digits", action="store_true", help="also learn to refuse generated non-digit marks (letters, shapes)")
     t.add_argument("--init-from", help="start from this registered model's weights (fine-tuning)")
     t.add_argument("--include-samples", action="store_true", help="mix in my saved samples (oversampled to 5 %% of each epoch)")
     t.add_argument("--config", help="read the settings from a JSON TrainConfig instead")

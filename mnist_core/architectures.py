@@ -21,7 +21,7 @@ class Preset:
     name: str
     description: str
     build: Callable[[], keras.Model]
-    defaults: dict = field(default_factory=dict)  # epochs, batch_size, lr, val_split, augment
+    defaults: dict = field(default_factory=dict)  # epochs, batch_size, lr, val_split, augment, non_digits
 
 
 def _model(name: str, *body: layers.Layer) -> keras.Model:
@@ -162,7 +162,7 @@ PRESETS: dict[str, Preset] = {
             "studio",
             "The default: two 7-layer conv nets with batch norm and dropout, averaged; trained with augmentation.",
             build_studio,
-            {"epochs": 35, "batch_size": 128, "lr": 3e-3, "val_split": 0.05, "augment": True},
+            {"epochs": 35, "batch_size": 128, "lr": 3e-3, "val_split": 0.05, "augment": True, "non_digits": True},
         ),
         Preset(
             "seed000",

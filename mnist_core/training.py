@@ -30,9 +30,17 @@ STRATEGIES = ("default", "mirrored")
 SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
 AUG_ROTATION_DEG = 15.0
+AUG_SLANT = 0.3  # shear, x per y: about 17 degrees of slant either way
 AUG_SCALE = 0.12
+AUG_ASPECT = 0.2  # log of the width/height change: 0.82x to 1.22x
 AUG_SHIFT_PX = 2.5
+AUG_ELASTIC_PX = 0.9  # standard deviation of the coarse elastic field
 AUG_STROKE_P = 0.2  # each of: thicken (3x3 grey dilation), thin (2x2 grey erosion)
+AUG_THICKER_P = 0.05  # two dilations: a fat pen on a small digit
+AUG_LOWRES_P = 0.15
+AUG_CONTRAST_P = 0.2
+NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
+NON_DIGITS_WEIGHT = 0.5  # their loss (towards the uniform distribution) relative to a digit's
 # The user's own samples are repeated until they make up this share of every epoch: 50 samples
 # among 57,000 MNIST images would otherwise be 0.09 % of the gradient and change nothing.
 # At 5 % a batch of 128 holds about 6 of them, enough to learn a personal style, while the
@@ -65,6 +73,7 @@ class TrainConfig:
     schedule: str = "cosine"  # learning rate: warm-up + cosine decay, or constant (as the seed sources)
     include_samples: bool = False  # mix in the user's own samples (mnist_core.samples), oversampled to SAMPLES_SHARE
     init_from: str | None = None  # start from a registered model's weights (fine-tuning); same preset
+    non_digits: bool = False  # also train on generated non-digit marks (mnist_core.outliers), towards "no digit"
 
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> TrainConfig:
@@ -189,38 +198,83 @@ class TrainResult:
 
 # ---------------------------------------------------------------- data pipeline
 
+NON_DIGIT = 10  # the label of a generated non-digit mark (mnist_core.outliers): trained towards "no digit"
 
-def _affine_transforms(n: tf.Tensor) -> tf.Tensor:
-    """Random rotation, zoom and shift about the centre, as output->input projective rows."""
-    angle = tf.random.uniform([n], -1.0, 1.0) * (AUG_ROTATION_DEG * math.pi / 180)
-    scale = tf.random.uniform([n], 1.0 - AUG_SCALE, 1.0 + AUG_SCALE)
-    shift = tf.random.uniform([n, 2], -AUG_SHIFT_PX, AUG_SHIFT_PX)
-    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+
+def _uniform(seed: tf.Tensor, shape, low: float, high: float) -> tf.Tensor:
+    return tf.random.stateless_uniform(shape, seed, low, high)
+
+
+def _sampling_grid(n: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
+    """Where each output pixel reads its input: rotation, slant, aspect, zoom, shift and an elastic wobble.
+
+    Returns (n, 28, 28, 2) input coordinates (y, x). Elastic: a coarse 4x4 field of random shifts,
+    smoothly upsampled, like a hand that wavers (Simard et al. 2003, done cheaply).
+    """
+    angle = _uniform(seeds[0], [n], -1.0, 1.0) * (AUG_ROTATION_DEG * math.pi / 180)
+    slant = _uniform(seeds[1], [n], -AUG_SLANT, AUG_SLANT)
+    zoom = _uniform(seeds[2], [n], 1.0 - AUG_SCALE, 1.0 + AUG_SCALE)
+    aspect = tf.exp(_uniform(seeds[3], [n], -AUG_ASPECT, AUG_ASPECT))
+    shift = _uniform(seeds[4], [n, 2], -AUG_SHIFT_PX, AUG_SHIFT_PX)
+    cos, sin, one, zero = tf.cos(angle), tf.sin(angle), tf.ones([n]), tf.zeros([n])
+
+    def mat(a, b, c, d):  # (n, 2, 2) in (y, x) order
+        return tf.stack([tf.stack([a, b], -1), tf.stack([c, d], -1)], 1)
+
+    forward = mat(cos, sin, -sin, cos) @ mat(one, zero, slant, one) @ mat(zoom / aspect, zero, zero, zoom * aspect)
     c = 13.5
-    tx, ty = c + shift[:, 0], c + shift[:, 1]
-    a0, a1, b0, b1 = cos, sin, -sin, cos
-    a2 = c - a0 * tx - a1 * ty
-    b2 = c - b0 * tx - b1 * ty
-    zeros = tf.zeros_like(a0)
-    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+    ys, xs = tf.meshgrid(tf.range(28, dtype=tf.float32) - c, tf.range(28, dtype=tf.float32) - c, indexing="ij")
+    out = tf.stack([ys, xs], -1)[None] - shift[:, None, None, :]  # (n, 28, 28, 2), about the centre
+    coords = tf.einsum("nij,nhwj->nhwi", tf.linalg.inv(forward), out) + c
+    coarse = tf.random.stateless_normal([n, 4, 4, 2], seeds[5]) * AUG_ELASTIC_PX
+    return coords + tf.image.resize(coarse, [28, 28], method="bicubic")
 
 
-def augment_batch(x: tf.Tensor) -> tf.Tensor:
-    """Pose (rotation, zoom, shift) and stroke thickness, per image, in one pass per batch."""
+def _bilinear(images: tf.Tensor, coords: tf.Tensor) -> tf.Tensor:
+    """Sample (n, 28, 28, 1) images at (n, 28, 28, 2) coordinates, zero outside."""
+    padded = tf.pad(images[..., 0], [[0, 0], [1, 1], [1, 1]])  # coordinates shift by one
+    y, x = coords[..., 0] + 1.0, coords[..., 1] + 1.0
+    y0, x0 = tf.floor(y), tf.floor(x)
+    wy, wx = y - y0, x - x0
+    n = tf.shape(images)[0]
+    batch = tf.broadcast_to(tf.range(n)[:, None, None], tf.shape(y0))
+
+    def at(yy, xx):
+        yy = tf.clip_by_value(tf.cast(yy, tf.int32), 0, 29)
+        xx = tf.clip_by_value(tf.cast(xx, tf.int32), 0, 29)
+        return tf.gather_nd(padded, tf.stack([batch, yy, xx], -1))
+
+    top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx
+    bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx
+    return (top * (1 - wy) + bottom * wy)[..., None]
+
+
+def augment_batch(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Pose, elastic wobble, stroke width, resolution and ink contrast, per image; the same for the same seed.
+
+    Every random number is stateless, drawn from ``seed`` (the run's seed and the batch's index),
+    so a run repeats exactly (with TensorFlow's op determinism).
+    """
+    seeds = tf.random.experimental.stateless_split(seed, num=12)
     n = tf.shape(x)[0]
-    x = tf.raw_ops.ImageProjectiveTransformV3(
-        images=x,
-        transforms=_affine_transforms(n),
-        output_shape=tf.constant([28, 28]),
-        fill_value=0.0,
-        interpolation="BILINEAR",
-        fill_mode="CONSTANT",
-    )
+    x = _bilinear(x, _sampling_grid(n, seeds))
     thick = tf.nn.max_pool2d(x, 3, 1, "SAME")
+    cross = tf.constant([[0, 1, 0], [1, 1, 1], [0, 1, 0]], tf.float32)[..., None] - 1.0  # grey dilation by a plus
+    thicker = tf.nn.dilation2d(thick, cross, [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])
     thin = -tf.nn.max_pool2d(-tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, 1, "VALID")
-    pick = tf.random.uniform([n, 1, 1, 1])
-    x = tf.where(pick < AUG_STROKE_P, thick, tf.where(pick < 2 * AUG_STROKE_P, thin, x))
-    return x
+    pick = _uniform(seeds[6], [n, 1, 1, 1], 0.0, 1.0)
+    p = AUG_STROKE_P
+    x = tf.where(pick < p, thick, tf.where(pick < p + AUG_THICKER_P, thicker, tf.where(pick < 2 * p + AUG_THICKER_P, thin, x)))
+    # low resolution: down to 10-16 px and back up, like a small or distant digit
+    side = tf.random.stateless_uniform([], seeds[7], 10, 17, dtype=tf.int32)
+    low = tf.image.resize(tf.image.resize(x, [side, side], method="area"), [28, 28], method="bilinear")
+    x = tf.where(_uniform(seeds[8], [n, 1, 1, 1], 0.0, 1.0) < AUG_LOWRES_P, low, x)
+    # ink contrast: faint or saturated strokes
+    gamma = tf.exp(_uniform(seeds[9], [n, 1, 1, 1], -0.35, 0.7))
+    contrasted = tf.pow(tf.clip_by_value(x, 1e-6, 1.0), gamma)
+    x = tf.where(_uniform(seeds[10], [n, 1, 1, 1], 0.0, 1.0) < AUG_CONTRAST_P, contrasted, x)
+    peak = tf.reduce_max(x, axis=[1, 2, 3], keepdims=True)
+    return tf.clip_by_value(x / tf.maximum(peak, 1e-3), 0.0, 1.0)  # the app always hands the model peak ink 1
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -229,12 +283,18 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
 
 
 def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, augment: bool, seed: int) -> tf.data.Dataset:
+    """Batches of float images and int labels. Shuffled (training): it repeats without end, so that
+    each batch's index over the whole run seeds its augmentation; fit it with ``steps_per_epoch``."""
     ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size).map(lambda a, b: (tf.cast(a, tf.float32)[..., None] / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
-    if augment:
-        ds = ds.map(lambda a, b: (augment_batch(a), b), num_parallel_calls=tf.data.AUTOTUNE)
+    if shuffle:
+        ds = ds.repeat().enumerate()
+        if augment:
+            ds = ds.map(lambda i, ab: (augment_batch(ab[0], tf.stack([tf.cast(seed, tf.int64), i])), ab[1]), num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            ds = ds.map(lambda i, ab: ab)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -336,26 +396,62 @@ class _ProgressCallback(keras.callbacks.Callback):
         self.on_event(event)
 
 
+def _digit_or_uniform_loss(y_true, probs):
+    """Cross-entropy for a digit; for a NON_DIGIT mark, NON_DIGITS_WEIGHT x the cross-entropy with the
+    uniform distribution (outlier exposure, Hendrycks et al. 2019): no digit should stand out."""
+    ops = keras.ops
+    y = ops.cast(y_true, "int32")
+    log_p = ops.log(ops.clip(probs, 1e-7, 1.0))
+    digit = -ops.sum(ops.one_hot(ops.minimum(y, 9), 10) * log_p, axis=-1)
+    uniform = -ops.mean(log_p, axis=-1)
+    return ops.where(ops.equal(y, NON_DIGIT), NON_DIGITS_WEIGHT * uniform, digit)
+
+
 def members_loss(y_true, y_pred):
-    """Cross-entropy of each ensemble member (y_pred: n, members, 10), averaged over the members."""
+    """Each ensemble member's loss (y_pred: n, members, 10), averaged over the members."""
     members = keras.ops.shape(y_pred)[1]
     y = keras.ops.repeat(keras.ops.expand_dims(y_true, 1), members, axis=1)
-    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred), axis=1)
+    return keras.ops.mean(_digit_or_uniform_loss(y, y_pred), axis=1)
 
 
-def _ensemble_accuracy(y_true, y_pred):
-    return keras.metrics.sparse_categorical_accuracy(y_true, keras.ops.mean(y_pred, axis=1))
+def single_loss(y_true, y_pred):
+    return _digit_or_uniform_loss(y_true, y_pred)
+
+
+class DigitAccuracy(keras.metrics.Metric):
+    """Accuracy over the real digits of a batch (non-digit marks have no right digit); an ensemble's
+    members (n, members, 10) are averaged first."""
+
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.right = self.add_variable((), initializer="zeros", name="right")
+        self.seen = self.add_variable((), initializer="zeros", name="seen")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = keras.ops
+        if len(y_pred.shape) == 3:
+            y_pred = ops.mean(y_pred, axis=1)
+        y = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        digit = ops.cast(ops.less(y, NON_DIGIT), "float32")
+        right = ops.cast(ops.equal(ops.cast(ops.argmax(y_pred, axis=-1), "int32"), y), "float32")
+        self.right.assign_add(ops.sum(right * digit))
+        self.seen.assign_add(ops.sum(digit))
+
+    def result(self):
+        return self.right / keras.ops.maximum(self.seen, 1.0)
+
+    def reset_state(self):
+        self.right.assign(0.0)
+        self.seen.assign(0.0)
 
 
 def compile_model(model: keras.Model, config: TrainConfig, total_steps: int, *, members: bool = False) -> None:
     """Adam, at a constant rate or with a short warm-up and cosine decay.
 
     ``members``: the model outputs each ensemble member's softmax (architectures.members_view);
-    each member gets its own loss, and "accuracy" is the ensemble's.
+    each member gets its own loss, and "accuracy" is the ensemble's. Labels may hold NON_DIGIT.
     """
-    loss, metric = "sparse_categorical_crossentropy", "accuracy"
-    if members:
-        loss, metric = members_loss, keras.metrics.MeanMetricWrapper(_ensemble_accuracy, name="accuracy")
+    loss, metric = (members_loss if members else single_loss), DigitAccuracy()
     rate = config.lr
     if config.schedule != "constant":
         warmup = min(max(total_steps // 20, 1), 1000)
@@ -385,6 +481,7 @@ def train(
     if config.include_samples and samples is not None and len(samples[0]) == 0:
         raise ConfigError("include_samples", "There are no samples to include.")
     keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # with the stateless augmentation: a rerun repeats the run
     x, y = data
     if config.limit:
         x, y = x[: config.limit], y[: config.limit]
@@ -398,6 +495,14 @@ def train(
             samples = SampleStore().arrays()
         user = (np.asarray(samples[0], np.uint8), np.asarray(samples[1], np.uint8))
         x_train, y_train, repeats = mix_in_samples(x_train, y_train, *user)
+    bn_images = x_train[np.random.default_rng(config.seed).permutation(len(x_train))[:BN_STATS_IMAGES]]
+    marks = 0
+    if config.non_digits:
+        from mnist_core import outliers
+
+        marks = max(1, round(NON_DIGITS_SHARE * mnist_train))
+        x_train = np.concatenate([x_train, outliers.non_digits(marks, seed=config.seed)])
+        y_train = np.concatenate([y_train, np.full(marks, NON_DIGIT, y_train.dtype)])
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
 
@@ -414,7 +519,6 @@ def train(
 
     train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
-    bn_images = x_train[np.random.default_rng(config.seed).permutation(len(x_train))[:BN_STATS_IMAGES]]
     progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
     on_event(
         {
@@ -425,11 +529,14 @@ def train(
             "train_samples": len(x_train),
             "val_samples": 0 if val is None else len(val[0]),
             "user_samples": 0 if user is None else len(user[0]),
+            "non_digits": marks,
             "sample_repeats": repeats,
         }
     )
     started = time.perf_counter()
-    history = fit_model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[progress], verbose=0)
+    history = fit_model.fit(
+        train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=[progress], verbose=0
+    )
     seconds = time.perf_counter() - started
     on_event({"type": "end", "stopped": progress.stopped, "seconds": seconds})
     return TrainResult(
@@ -462,6 +569,7 @@ def reproduce_command(config: TrainConfig, name: str) -> str:
     parts += [f"--strategy {config.strategy}"] if config.strategy != "default" else []
     parts += [f"--init-from {config.init_from}"] if config.init_from else []
     parts += ["--include-samples"] if config.include_samples else []
+    parts += ["--non-digits"] if config.non_digits else []
     return " ".join([*parts, f"--name {name}"])
 
 

@@ -1,0 +1,185 @@
+"""Marks that are not digits, drawn as a person would with a pen, for training the model to refuse them.
+
+``non_digits(n, seed)`` returns (n, 28, 28) uint8 images normalised exactly as the app normalises
+what it reads (``preprocess.normalize``), so the model meets them in the form it will see.
+The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
+crosses, arrows, zigzags, waves, hatching, grids, spirals and scribbles. Circles, ovals, lines and
+letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are left out on purpose: those are
+how people write 0, 1, 5, 2, 8, 6 and 9.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from mnist_core import preprocess
+
+Stroke = list[tuple[float, float]]  # points in a unit square, y down
+
+# Capitals as pen strokes in a unit box (x, y), y down.
+LETTERS: dict[str, list[Stroke]] = {
+    "A": [[(0.1, 1), (0.5, 0), (0.9, 1)], [(0.27, 0.6), (0.73, 0.6)]],
+    "E": [[(0.85, 0), (0.15, 0), (0.15, 1), (0.85, 1)], [(0.15, 0.5), (0.7, 0.5)]],
+    "F": [[(0.85, 0), (0.15, 0), (0.15, 1)], [(0.15, 0.48), (0.7, 0.48)]],
+    "H": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.85, 1)], [(0.15, 0.5), (0.85, 0.5)]],
+    "K": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.15, 0.55)], [(0.38, 0.4), (0.85, 1)]],
+    "M": [[(0.05, 1), (0.15, 0), (0.5, 0.65), (0.85, 0), (0.95, 1)]],
+    "N": [[(0.15, 1), (0.15, 0), (0.85, 1), (0.85, 0)]],
+    "R": [[(0.15, 1), (0.15, 0), (0.65, 0), (0.85, 0.12), (0.85, 0.38), (0.65, 0.5), (0.15, 0.5)], [(0.45, 0.5), (0.9, 1)]],
+    "W": [[(0.0, 0), (0.22, 1), (0.5, 0.35), (0.78, 1), (1.0, 0)]],
+    "X": [[(0.1, 0), (0.9, 1)], [(0.9, 0), (0.1, 1)]],
+    "Y": [[(0.1, 0), (0.5, 0.5), (0.9, 0)], [(0.5, 0.5), (0.5, 1)]],
+    "V": [[(0.05, 0), (0.5, 1), (0.95, 0)]],
+    "T": [[(0.05, 0), (0.95, 0)], [(0.5, 0), (0.5, 1)]],
+    "e": [[(0.15, 0.55), (0.85, 0.55), (0.8, 0.3), (0.5, 0.15), (0.2, 0.3), (0.12, 0.6), (0.3, 0.9), (0.6, 0.95), (0.85, 0.82)]],
+    "m": [[(0.05, 1), (0.05, 0.3)], [(0.05, 0.45), (0.25, 0.3), (0.45, 0.45), (0.45, 1)], [(0.45, 0.45), (0.7, 0.3), (0.92, 0.45), (0.92, 1)]],
+    "w": [[(0.0, 0.3), (0.22, 1), (0.5, 0.5), (0.78, 1), (1.0, 0.3)]],
+    "k": [[(0.2, 0), (0.2, 1)], [(0.8, 0.35), (0.2, 0.7)], [(0.4, 0.6), (0.85, 1)]],
+}
+
+
+def _polygon(corners: int, rng: np.random.Generator, star: bool = False) -> list[Stroke]:
+    turn = rng.uniform(0, 2 * math.pi)
+    points = []
+    for i in range(corners * (2 if star else 1) + 1):
+        radius = (0.45 if i % 2 == 0 else rng.uniform(0.15, 0.25)) if star else 0.45
+        angle = turn + i * math.pi * (1 if star else 2) / corners
+        points.append((0.5 + radius * math.cos(angle), 0.5 + radius * math.sin(angle)))
+    return [points]
+
+
+def _pentagram(rng: np.random.Generator) -> list[Stroke]:
+    turn = rng.uniform(0, 2 * math.pi)
+    return [[(0.5 + 0.45 * math.cos(turn + k * 4 * math.pi / 5), 0.5 + 0.45 * math.sin(turn + k * 4 * math.pi / 5)) for k in range(6)]]
+
+
+def _cross(rng: np.random.Generator) -> list[Stroke]:
+    strokes = [[(0.5, 0.05), (0.5, 0.95)], [(0.05, 0.5), (0.95, 0.5)]]
+    if rng.random() < 0.4:  # an asterisk
+        strokes += [[(0.18, 0.18), (0.82, 0.82)], [(0.82, 0.18), (0.18, 0.82)]]
+    return strokes
+
+
+def _arrow(rng: np.random.Generator) -> list[Stroke]:
+    head = rng.uniform(0.2, 0.35)
+    return [[(0.05, 0.5), (0.95, 0.5)], [(0.95 - head, 0.5 - head), (0.95, 0.5), (0.95 - head, 0.5 + head)]]
+
+
+def _zigzag(rng: np.random.Generator) -> list[Stroke]:
+    teeth = int(rng.integers(4, 8))  # three teeth make a Z, a 2
+    return [[(i / teeth, 0.2 if i % 2 else 0.8) for i in range(teeth + 1)]]
+
+
+def _wave(rng: np.random.Generator) -> list[Stroke]:
+    cycles = rng.uniform(1.5, 3.5)
+    return [[(t, 0.5 + 0.3 * math.sin(2 * math.pi * cycles * t)) for t in np.linspace(0, 1, 40)]]
+
+
+def _hatching(rng: np.random.Generator) -> list[Stroke]:
+    lines = int(rng.integers(4, 9))
+    strokes = [[(0.05, i / (lines - 1)), (0.95, i / (lines - 1) * 0.6 + 0.2)] for i in range(lines)]
+    if rng.random() < 0.4:  # cross-hatching
+        strokes += [[(i / (lines - 1), 0.05), (i / (lines - 1) * 0.6 + 0.2, 0.95)] for i in range(lines)]
+    return strokes
+
+
+def _grid(rng: np.random.Generator) -> list[Stroke]:
+    a, b = rng.uniform(0.25, 0.4), rng.uniform(0.6, 0.75)
+    return [[(a, 0), (a, 1)], [(b, 0), (b, 1)], [(0, a), (1, a)], [(0, b), (1, b)]]
+
+
+def _spiral(rng: np.random.Generator) -> list[Stroke]:
+    turns = rng.uniform(2.0, 4.0)
+    t = np.linspace(0, 1, 120)
+    angle = 2 * math.pi * turns * t + rng.uniform(0, 2 * math.pi)
+    radius = 0.05 + 0.42 * t
+    return [list(zip(0.5 + radius * np.cos(angle), 0.5 + radius * np.sin(angle)))]
+
+
+def _scribble(rng: np.random.Generator) -> list[Stroke]:
+    """A random walk with momentum: a tangle of loops and turns."""
+    points, position, heading = [], rng.uniform(0.3, 0.7, 2), rng.uniform(0, 2 * math.pi)
+    for _ in range(int(rng.integers(80, 200))):  # shorter walks can trace a digit
+        heading += rng.normal(0, 0.8)
+        position = np.clip(position + 0.06 * np.array([math.cos(heading), math.sin(heading)]), 0, 1)
+        points.append(tuple(position))
+    return [points]
+
+
+def _letters(rng: np.random.Generator) -> list[Stroke]:
+    return LETTERS[list(LETTERS)[int(rng.integers(len(LETTERS)))]]
+
+
+def _word(rng: np.random.Generator) -> list[Stroke]:
+    """Two or three letters side by side, as one mark."""
+    count = int(rng.integers(2, 4))
+    strokes = []
+    for i in range(count):
+        strokes += [[((i + x * 0.85) / count, 0.3 + y * 0.4) for x, y in stroke] for stroke in _letters(rng)]
+    return strokes
+
+
+KINDS = {
+    "letter": (_letters, 0.34),
+    "word": (_word, 0.06),
+    "star": (lambda rng: _polygon(int(rng.integers(5, 7)), rng, star=True) if rng.random() < 0.5 else _pentagram(rng), 0.08),
+    "polygon": (lambda rng: _polygon(int(rng.integers(3, 5)), rng), 0.06),  # more corners read as a 0
+    "cross": (_cross, 0.06),
+    "arrow": (_arrow, 0.06),
+    "zigzag": (_zigzag, 0.06),
+    "wave": (_wave, 0.04),
+    "hatching": (_hatching, 0.06),
+    "grid": (_grid, 0.04),
+    "spiral": (_spiral, 0.04),
+    "scribble": (_scribble, 0.10),
+}
+# Turned any way, these stay what they are; a letter turned on its side can be a digit (N -> Z -> 2, W -> 3).
+TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble"}
+
+
+def _pose(strokes: list[Stroke], rng: np.random.Generator, turn_freely: bool) -> list[np.ndarray]:
+    """A person's hand: a random rotation, slant and aspect, and a wobble on every point."""
+    angle = rng.uniform(-math.pi, math.pi) if turn_freely and rng.random() < 0.5 else rng.normal(0, 0.2)
+    slant, aspect = rng.normal(0, 0.2), math.exp(rng.normal(0, 0.25))
+    c, s = math.cos(angle), math.sin(angle)
+    m = np.array([[c, -s], [s, c]]) @ np.array([[aspect, slant], [0, 1]])
+    out = []
+    for stroke in strokes:
+        p = np.asarray(stroke, np.float64) - 0.5
+        p = p @ m.T + rng.normal(0, 0.015, p.shape)
+        out.append(p)
+    return out
+
+
+def render(strokes: list[np.ndarray], rng: np.random.Generator, size: int = 112) -> np.ndarray:
+    """Strokes (centred at 0) -> an ink map (size, size) float32, with a random pen width."""
+    span = max(float(np.ptp(np.concatenate(strokes), axis=0).max()), 1e-3)
+    scale = size * 0.8 / span
+    width = max(1, round(size * rng.uniform(0.03, 0.12)))
+    image = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(size / 2 + x * scale, size / 2 + y * scale) for x, y in stroke]
+        draw.line(points, fill=255, width=width, joint="curve")
+        r = width / 2
+        for x, y in points[:1] + points[-1:]:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    return np.asarray(image, np.float32) / 255.0
+
+
+def non_digits(n: int, seed: int = 0) -> np.ndarray:
+    """``n`` non-digit marks, (n, 28, 28) uint8 with ink high, the same for the same seed."""
+    rng = np.random.default_rng([seed, 0x0D1917])
+    names = list(KINDS)
+    weights = np.array([KINDS[k][1] for k in names])
+    picks = rng.choice(len(names), size=n, p=weights / weights.sum())
+    out = np.zeros((n, 28, 28), np.uint8)
+    for i, pick in enumerate(picks):
+        kind = names[pick]
+        image = preprocess.normalize(render(_pose(KINDS[kind][0](rng), rng, kind in TURN_FREELY), rng))
+        if image is not None:
+            out[i] = np.round(image * 255).astype(np.uint8)
+    return out
