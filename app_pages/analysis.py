@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.common import no_model_message, predictor_for, selected_model
 from app_pages.sample_widgets import samples_report
-from mnist_core import evaluation, figures, registry
+from mnist_core import calibration, evaluation, figures, registry
 from mnist_core.data import DataError, load_dataset
 
 ANY = "any"
@@ -119,6 +119,34 @@ def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
     tiles(x, page.indices, [figures.disagreement_caption(ev.y_pred[i], ev_b.y_pred[i], ev.y_true[i]) for i in page.indices])
 
 
+def calibration_tab(info, ev) -> None:
+    entry = info.card.get("calibration")
+    if not entry:
+        st.info(f"{info.name} is not calibrated: its card has no held-out fit. Run `python -m mnist_core calibrate --model {info.name}`.")
+        return
+    raw = calibration.reliability(ev.probs, ev.y_true)
+    metrics(
+        [
+            {
+                "label": "Calibration error (ECE)",
+                "value": figures.percent(entry["test_ece"], 2),
+                "help": "Mean gap between confidence and accuracy",
+            },
+            {"label": "Before calibration", "value": figures.percent(calibration.expected_calibration_error(ev.probs, ev.y_true), 2)},
+            {"label": "Temperature", "value": f"{entry['temperature']:.2f}"},
+            {"label": "Test digits refused", "value": figures.percent(entry["test_refused"], 2)},
+        ]
+    )
+    st.altair_chart(
+        figures.reliability_chart({"calibrated (shown in the app)": entry["test_reliability"], "raw softmax": raw}), width="stretch"
+    )
+    st.caption(
+        f"On the 10,000 test digits: for the readings shown with a given confidence, the share that was right. On the dashed "
+        f"diagonal, confidence means what it says. Fitted on {entry['fitted_on']:,} held-out training images: the temperature, and "
+        f"the digit score {entry['threshold']:.3f} under which a mark is not a digit."
+    )
+
+
 def dataset_tab(ds, ev) -> None:
     st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
     st.markdown("**One of each digit** (the first in the training set)")
@@ -157,8 +185,8 @@ except (DataError, registry.RegistryError) as exc:
     st.stop()
 metrics(figures.headline_metrics(ev, info.card))
 
-tab_names = ["Errors", "Training curves", "Compare", "Dataset", "My samples"]
-errors, curves, compare, overview, mine = st.tabs(tab_names, key="a_tab", on_change="rerun")
+tab_names = ["Errors", "Training curves", "Calibration", "Compare", "Dataset", "My samples"]
+errors, curves, calibrated, compare, overview, mine = st.tabs(tab_names, key="a_tab", on_change="rerun")
 if errors.open:
     with errors:
         errors_tab(info, ev, ds.x_test)
@@ -172,6 +200,9 @@ if curves.open:
             col.altair_chart(chart, width="stretch")
         if not charts:
             st.info("This model's card has no training history.")
+if calibrated.open:
+    with calibrated:
+        calibration_tab(info, ev)
 if compare.open:
     with compare:
         if ev_b is None:

@@ -22,15 +22,20 @@ def clear() -> None:
 
 
 def show_prediction(reading) -> None:
-    """The big digit, its confidence, doubt when there is some, and the softmax as bars."""
+    """The big digit (or "?" for a drawing that is no digit), its confidence, doubt, and the softmax as bars."""
     with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
         with st.container(key="prediction", width="content"):
-            st.metric(label="Prediction", value=str(reading.digit))
+            st.metric(label="Prediction", value=str(reading.digit) if reading.is_digit else "?")
         st.metric(label="Confidence", value=percent(reading.confidence, 1), width="content")
-    if reading.unsure:
+    if not reading.is_digit:
+        st.warning(
+            f"That doesn't look like a digit. At most it is a {reading.digit}, at {percent(reading.confidence, 1)}.",
+            icon=":material/block:",
+        )
+    elif reading.unsure:
         a, b = reading.candidates
         st.warning(f"Not sure: a {a} or a {b}?", icon=":material/help:")
-    st.html(softmax_bars(reading.probabilities))
+    st.html(softmax_bars(reading.probabilities, dimmed=not reading.is_digit))
 
 
 def show_what_the_model_sees(model, reading) -> None:

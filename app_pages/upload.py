@@ -42,8 +42,8 @@ def images_to_read() -> list[tuple[str, bytes]]:
 def read_image(_model, model_name: str, data: bytes):
     """The digits of one image and the image with them boxed; cached so reruns do not read it again."""
     readings = _model.read(data)
-    labels = [f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
-    return readings, boxed_image(decode(data), [r.box for r in readings], labels)
+    labels = ["not a digit" if not r.is_digit else f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
+    return readings, boxed_image(decode(data), [r.box for r in readings], labels, refused=[not r.is_digit for r in readings])
 
 
 def show_image(name: str, boxed, readings, key: str) -> None:
@@ -56,7 +56,14 @@ def show_image(name: str, boxed, readings, key: str) -> None:
             if not readings:
                 st.info("No handwriting found in this image.", icon=":material/search_off:")
                 return
-            st.metric(label="Number read", value="".join(str(r.digit) for r in readings))
+            number = "".join(str(r.digit) for r in readings if r.is_digit)
+            st.metric(label="Number read", value=number or "?")
+            if refused := sum(not r.is_digit for r in readings):
+                marks = "1 mark does" if refused == 1 else f"{refused} marks do"
+                st.warning(
+                    f"{marks} not look like a digit (boxed in amber) and {'is' if refused == 1 else 'are'} left out.",
+                    icon=":material/block:",
+                )
             doubts = [f"digit {i} (a {r.candidates[0]} or a {r.candidates[1]}?)" for i, r in enumerate(readings, 1) if r.unsure]
             if doubts:
                 st.warning("Not sure about " + ", ".join(doubts) + ".", icon=":material/help:")
@@ -65,7 +72,7 @@ def show_image(name: str, boxed, readings, key: str) -> None:
                 with st.container(width=DIGIT_PX + 8, gap=None):
                     st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
                     lines = [f"**{d}** · {percent(p)}" if k == 0 else f"{d} · {percent(p)}" for k, (d, p) in enumerate(r.top3)]
-                    st.caption("  \n".join(lines))
+                    st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
                     sample_popover(r, "upload", key=f"{key}-{i}", model_name=model.name)
 
 
@@ -73,7 +80,7 @@ def table_rows(name: str, readings) -> list[dict]:
     return [
         {"file": name, "position": i, "digit": r.digit, "confidence": round(r.confidence, 4),
          "top3": ", ".join(f"{d} ({percent(p, 1)})" for d, p in r.top3), "unsure": r.unsure,
-         "box": "{} {} {} {}".format(*r.box)}
+         "is_digit": r.is_digit, "box": "{} {} {} {}".format(*r.box)}
         for i, r in enumerate(readings, 1)
     ]  # fmt: skip
 
@@ -99,7 +106,7 @@ if rows:
     st.subheader("All results")
     table = pd.DataFrame(rows)
     st.dataframe(
-        table, hide_index=True, column_order=["file", "position", "digit", "confidence", "top3"],
-        column_config={"position": "#", "confidence": st.column_config.ProgressColumn(format="percent"), "top3": "Top 3"},
+        table, hide_index=True, column_order=["file", "position", "digit", "confidence", "is_digit", "top3"],
+        column_config={"position": "#", "confidence": st.column_config.ProgressColumn(format="percent"), "top3": "Top 3", "is_digit": "a digit?"},
     )  # fmt: skip
     st.download_button("Download as CSV", table.to_csv(index=False), "digits.csv", "text/csv", icon=":material/download:")

@@ -99,6 +99,26 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from mnist_core import data, registry, training
+
+    info = registry.get(args.model) if args.model else registry.active()[0]
+    config = training.TrainConfig.from_dict(info.card.get("config") or {})
+    dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
+    val = training.held_out(config, dataset)
+    if val is None:
+        _err(f"{info.name} was trained without a validation split, so there is nothing held out to calibrate it on.")
+        return 2
+    entry = training.calibration_entry(registry.load_model(info.name), val, (dataset.x_test, dataset.y_test))
+    registry.update_card(info.name, {"calibration": entry})
+    print(
+        f"{info.name}: temperature {entry['temperature']:.3f}, digit threshold {entry['threshold']:.4f} "
+        f"(fitted on {entry['fitted_on']:,} held-out images); on the test set: ECE {entry['test_ece']:.2%}, "
+        f"{entry['test_refused']:.2%} refused"
+    )
+    return 0
+
+
 def cmd_models(args) -> int:
     from mnist_core import registry
 
@@ -135,8 +155,10 @@ def cmd_predict(args) -> int:
         print(json.dumps(entries, indent=2))
     else:
         for e in entries:
-            number = "".join(str(d["digit"]) for d in e["digits"])
-            print(f"{e['file']}: {'error: ' + e['error'] if e['error'] else number or '(no digit found)'}")
+            refused = e["not_digits"]
+            note = f" ({refused} mark{'s' if refused > 1 else ''} that {'are' if refused > 1 else 'is'} not a digit)" if refused else ""
+            text = e["number"] or ("(no digit found)" if not refused else "(no digit)")
+            print(f"{e['file']}: {'error: ' + e['error'] if e['error'] else text + note}")
     return 0 if any(e["error"] is None for e in entries) else 1
 
 
@@ -172,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="test accuracy and per-class report; stored on the model card")
     e.add_argument("--model")
 
+    c = sub.add_parser("calibrate", help="fit the confidence temperature and the not-a-digit threshold on held-out MNIST")
+    c.add_argument("--model")
+
     m = sub.add_parser("models", help="list model versions")
     m.add_argument("--json", action="store_true")
     m.add_argument("--activate", metavar="NAME")
@@ -190,9 +215,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     try:
-        return {"data": cmd_data, "train": cmd_train, "evaluate": cmd_evaluate, "models": cmd_models, "predict": cmd_predict}[args.command](
-            args
-        )
+        return {
+            "data": cmd_data,
+            "train": cmd_train,
+            "evaluate": cmd_evaluate,
+            "calibrate": cmd_calibrate,
+            "models": cmd_models,
+            "predict": cmd_predict,
+        }[args.command](args)
     except (DataError, RegistryError, ConfigError) as exc:
         _err(str(exc))
         return 2

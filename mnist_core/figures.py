@@ -262,6 +262,31 @@ def probabilities_chart(probs: np.ndarray, true: int, height: int = 200) -> alt.
     )  # fmt: skip
 
 
+def reliability_chart(curves: Mapping[str, Sequence[Mapping]], height: int = 320) -> alt.LayerChart:
+    """Reliability diagram: per confidence bin, the accuracy against the mean confidence, one line per
+    curve (``calibration.reliability`` rows); on the diagonal, confidence means what it says."""
+    rows = [
+        {"curve": name, "confidence": r["confidence"], "accuracy": r["accuracy"], "readings": r["count"]}
+        for name, bins in curves.items()
+        for r in bins
+        if r["count"]
+    ]
+    frame = pd.DataFrame(rows)
+    diagonal = alt.Chart(pd.DataFrame({"confidence": [0.0, 1.0], "accuracy": [0.0, 1.0]})).mark_line(strokeDash=[4, 4], color=MUTED)
+    scale = alt.Scale(domain=[0, 1])
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("confidence:Q", title="Confidence shown", scale=scale, axis=alt.Axis(format="%")),
+            y=alt.Y("accuracy:Q", title="Share read right", scale=scale, axis=alt.Axis(format="%")),
+            color=alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["curve", alt.Tooltip("confidence:Q", format=".2%"), alt.Tooltip("accuracy:Q", format=".2%"), "readings"],
+        )
+    )
+    return alt.layer(diagonal.encode(x="confidence:Q", y="accuracy:Q"), lines).properties(height=height)
+
+
 def class_counts_chart(y_train: np.ndarray, y_test: np.ndarray, height: int = 240) -> alt.Chart:
     """Each digit's share of the train and test splits (their sizes differ), counts in the tooltip."""
     rows = []
@@ -327,6 +352,7 @@ def random_indices(n: int, k: int, seed: int = 0) -> np.ndarray:
 
 # ---------------------------------------------------------------- reading pages (Draw, Upload)
 
+REFUSED = "#d97706"  # amber: a mark that is not a digit
 HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
 
 
@@ -348,11 +374,14 @@ SOFTMAX_CSS = f"""<style>
 .softmax-value {{font-size: 0.85rem; text-align: right; font-variant-numeric: tabular-nums; opacity: 0.8}}
 .softmax-top .softmax-bar {{background: {HIGHLIGHT}}}
 .softmax-top .softmax-digit, .softmax-top .softmax-value {{font-weight: 700; opacity: 1}}
+.softmax-dimmed {{opacity: 0.45}}
+.softmax-dimmed .softmax-bar {{background: {MUTED}}}
 </style>"""
 
 
-def softmax_bars(probs: np.ndarray) -> str:
-    """HTML: one horizontal bar per digit 0-9 with its probability, the most likely one highlighted.
+def softmax_bars(probs: np.ndarray, dimmed: bool = False) -> str:
+    """HTML: one horizontal bar per digit 0-9 with its probability, the most likely one highlighted
+    (``dimmed``: all greyed, for a mark that is not a digit).
 
     Plain HTML and CSS rather than a chart library: the Draw page redraws it at every stroke, and
     the browser paints it without compiling a chart spec.
@@ -369,11 +398,21 @@ def softmax_bars(probs: np.ndarray) -> str:
             f'<span class="softmax-value">{percent(v, 1)}</span></div>'
         )
     label = f"Probability of each digit; the most likely is {top} at {percent(p[top], 1)}"
-    return f'{SOFTMAX_CSS}<div class="softmax" role="img" aria-label="{label}">{"".join(rows)}</div>'
+    if dimmed:
+        label += ", but the drawing does not look like a digit"
+    cls = "softmax softmax-dimmed" if dimmed else "softmax"
+    return f'{SOFTMAX_CSS}<div class="{cls}" role="img" aria-label="{label}">{"".join(rows)}</div>'
 
 
-def boxed_image(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], labels: Sequence[str], max_side: int = 1200) -> Image.Image:
-    """The image in RGB, at most ``max_side`` pixels wide or tall, with a labelled box on each digit found."""
+def boxed_image(
+    image: Image.Image,
+    boxes: Sequence[tuple[int, int, int, int]],
+    labels: Sequence[str],
+    max_side: int = 1200,
+    refused: Sequence[bool] | None = None,
+) -> Image.Image:
+    """The image in RGB, at most ``max_side`` pixels wide or tall, with a labelled box on each mark found;
+    the marks ``refused`` (not digits) in another colour."""
     out = _displayable(image)
     scale = min(1.0, max_side / max(out.size))
     if scale < 1:
@@ -382,14 +421,15 @@ def boxed_image(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], 
     side = max(out.size)
     line = max(2, round(side / 250))
     font = ImageFont.load_default(size=max(12, round(side / 24)))
-    for box, label in zip(boxes, labels, strict=True):
+    for box, label, no in zip(boxes, labels, refused or [False] * len(boxes), strict=True):
+        colour = REFUSED if no else HIGHLIGHT
         x0, y0, x1, y1 = (round(v * scale) for v in box)
-        draw.rectangle((x0 - line, y0 - line, x1 + line - 1, y1 + line - 1), outline=HIGHLIGHT, width=line)
+        draw.rectangle((x0 - line, y0 - line, x1 + line - 1, y1 + line - 1), outline=colour, width=line)
         left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
         w, h = right - left + 2 * line + 4, bottom - top + 2 * line + 4
         ty = y0 - line - h if y0 - line - h >= 0 else min(y1 + line, out.height - h)
         tx = min(max(0, x0 - line), max(0, out.width - w))
-        draw.rectangle((tx, ty, tx + w, ty + h), fill=HIGHLIGHT)
+        draw.rectangle((tx, ty, tx + w, ty + h), fill=colour)
         draw.text((tx + line + 2 - left, ty + line + 2 - top), label, fill="white", font=font)
     return out
 

@@ -36,6 +36,8 @@ class DigitReading:
     top3: list[tuple[int, float]]
     unsure: bool
     candidates: tuple[int, int] | None  # the two most likely digits when unsure
+    is_digit: bool = True  # False: the mark does not look like any digit (its score is under the model's threshold)
+    digit_score: float = 1.0  # the largest calibrated probability, the score behind is_digit
 
 
 def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
@@ -59,10 +61,12 @@ def entropy_bits(probs: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def reading(probs: np.ndarray, digit: preprocess.Digit) -> DigitReading:
+def reading(probs: np.ndarray, digit: preprocess.Digit, threshold: float = 0.0) -> DigitReading:
+    """One mark's reading from its calibrated probabilities; under ``threshold`` it is not a digit."""
     p = np.asarray(probs, dtype=np.float32)
-    candidates = doubt(p)
     top3 = top_k(p, 3)
+    is_digit = top3[0][1] >= threshold
+    candidates = doubt(p) if is_digit else None
     return DigitReading(
         digit=top3[0][0],
         confidence=top3[0][1],
@@ -73,6 +77,8 @@ def reading(probs: np.ndarray, digit: preprocess.Digit) -> DigitReading:
         top3=top3,
         unsure=candidates is not None,
         candidates=candidates,
+        is_digit=bool(is_digit),
+        digit_score=top3[0][1],
     )
 
 
@@ -82,7 +88,10 @@ class Predictor:
     def __init__(self, model, name: str = "model", info=None, warning: str | None = None):
         import tensorflow as tf
 
+        from mnist_core.calibration import Calibration
+
         self.model = model
+        self.calibration = Calibration.from_card(info.card if info is not None else None)
         self.name = name
         self.info = info
         self.warning = warning  # set when the active pointer had to be ignored
@@ -107,7 +116,8 @@ class Predictor:
         return cls(model, info.name, info, warning)
 
     def predict_proba(self, batch: np.ndarray) -> np.ndarray:
-        """float (n, 28, 28[, 1]) in [0, 1] -> softmax (n, 10) float32; a single (28, 28) counts as n = 1."""
+        """float (n, 28, 28[, 1]) in [0, 1] -> calibrated probabilities (n, 10) float32 (the model card's
+        temperature applied to its softmax); a single (28, 28) counts as n = 1."""
         x = np.asarray(batch, dtype=np.float32)
         if x.shape == (28, 28):
             x = x[None]
@@ -119,7 +129,7 @@ class Predictor:
             return np.zeros((0, 10), np.float32)
         x = np.ascontiguousarray(x)
         parts = [self._predict(x[i : i + CHUNK]).numpy() for i in range(0, len(x), CHUNK)]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return self.calibration.apply(parts[0] if len(parts) == 1 else np.concatenate(parts))
 
     def _integrated_gradients(self, x, cls):
         import tensorflow as tf
@@ -146,7 +156,7 @@ class Predictor:
         digit = preprocess.canvas_digit(rgba)
         if digit is None:
             return None
-        return reading(self.predict_proba(digit.image[None])[0], digit)
+        return reading(self.predict_proba(digit.image[None])[0], digit, self.calibration.threshold)
 
     def read(self, data: bytes | Image.Image | np.ndarray) -> list[DigitReading]:
         """Every digit of an image (bytes, PIL image or array), left to right; ImageError when unreadable."""
@@ -154,13 +164,13 @@ class Predictor:
         if not digits:
             return []
         probs = self.predict_proba(np.stack([d.image for d in digits]))
-        return [reading(p, d) for p, d in zip(probs, digits, strict=True)]
+        return [reading(p, d, self.calibration.threshold) for p, d in zip(probs, digits, strict=True)]
 
 
 def read_file_entry(predictor: Predictor, path: Path) -> dict:
     """One file -> the CLI's JSON entry (DESIGN.md). A bad file gives an error sentence, never an exception."""
     path = Path(path)
-    entry: dict = {"file": str(path), "digits": [], "error": None}
+    entry: dict = {"file": str(path), "digits": [], "number": "", "not_digits": 0, "error": None}
     try:
         if not path.is_file():
             raise ImageError("There is no such file." if not path.exists() else "This is a folder, not an image file.")
@@ -183,7 +193,11 @@ def read_file_entry(predictor: Predictor, path: Path) -> dict:
             "confidence": round(float(r.confidence), 6),
             "probabilities": [round(float(v), 6) for v in r.probabilities],
             "box": [int(v) for v in r.box],
+            "is_digit": r.is_digit,
+            "digit_score": round(float(r.digit_score), 6),
         }
         for r in readings
     ]
+    entry["number"] = "".join(str(r.digit) for r in readings if r.is_digit)  # the accepted digits only
+    entry["not_digits"] = sum(not r.is_digit for r in readings)
     return entry

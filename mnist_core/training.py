@@ -194,6 +194,7 @@ class TrainResult:
     train_samples: int = 0  # MNIST training images
     user_samples: tuple[np.ndarray, np.ndarray] | None = None  # the user's samples mixed in (x, y), once each
     sample_repeats: int = 0  # how often each of them appeared per epoch
+    val: tuple[np.ndarray, np.ndarray] | None = None  # the held-out MNIST images (calibration fits on them)
 
 
 # ---------------------------------------------------------------- data pipeline
@@ -292,7 +293,9 @@ def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool
     if shuffle:
         ds = ds.repeat().enumerate()
         if augment:
-            ds = ds.map(lambda i, ab: (augment_batch(ab[0], tf.stack([tf.cast(seed, tf.int64), i])), ab[1]), num_parallel_calls=tf.data.AUTOTUNE)
+            ds = ds.map(
+                lambda i, ab: (augment_batch(ab[0], tf.stack([tf.cast(seed, tf.int64), i])), ab[1]), num_parallel_calls=tf.data.AUTOTUNE
+            )
         else:
             ds = ds.map(lambda i, ab: ab)
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -548,6 +551,7 @@ def train(
         train_samples=mnist_train,
         user_samples=user,
         sample_repeats=repeats,
+        val=val,
     )
 
 
@@ -620,6 +624,29 @@ def health_warning(history: dict[str, list[float]], test_accuracy: float | None 
     return None
 
 
+def held_out(config: TrainConfig, dataset) -> tuple[np.ndarray, np.ndarray] | None:
+    """The validation images a run held out, found again from its settings (the split is seeded)."""
+    x, y = dataset.x_train, dataset.y_train
+    if config.limit:
+        x, y = x[: config.limit], y[: config.limit]
+    return split_train_val(x, y, config.val_split, config.seed)[1]
+
+
+def calibration_entry(model: keras.Model, val, test, test_probs: np.ndarray | None = None) -> dict:
+    """The card's calibration: temperature and digit threshold fitted on ``val``, then measured on ``test``."""
+    from mnist_core import calibration, evaluation
+
+    entry = calibration.fit(evaluation.predict_in_batches(model, val[0]), val[1])
+    if test_probs is None:
+        test_probs = evaluation.predict_in_batches(model, test[0])
+    cal = calibration.Calibration.from_card({"calibration": entry})
+    calibrated = cal.apply(test_probs)
+    entry["test_ece"] = round(calibration.expected_calibration_error(calibrated, test[1]), 5)
+    entry["test_refused"] = round(float((~cal.is_digit(calibrated)).mean()), 5)
+    entry["test_reliability"] = calibration.reliability(calibrated, test[1])
+    return entry
+
+
 def versions() -> dict[str, str]:
     import platform
 
@@ -665,6 +692,9 @@ def train_and_register(
     }
     if warning := health_warning(result.history, ev.accuracy):
         card["warning"] = warning
+    if result.val is not None:
+        on_event({"type": "calibrating"})
+        card["calibration"] = calibration_entry(result.model, result.val, (dataset.x_test, dataset.y_test), probs)
     buf = __import__("io").BytesIO()
     np.savez_compressed(buf, probs=probs.astype(np.float16))
     extra = {evaluation.cache_file(Path("."), dataset.fingerprint).name: buf.getvalue()}

@@ -1,0 +1,138 @@
+"""Digits and non-digits drawn with the mouse on the real Draw page in headless Chromium.
+
+The strokes come from bench/realworld.py (two or three hand styles per digit, and drawings that are
+not digits: hearts, houses, smileys, ...), with a wobble, at random sizes and places, with pen widths
+from 10 to 40 (set with the slider's keys) and mouse speeds from 2 to 12 px per move. The reading is
+the page's own: the "Prediction" metric, "?" when the page says the drawing is not a digit.
+
+    .venv/bin/python -m bench.bench_canvas_real [--digits 60] [--non-digits 40] [--models DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bench import realworld
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
+from tests.e2e.test_draw_e2e import canvas_box, clear
+
+OUT = Path(__file__).resolve().parent / "out"
+DEFAULT_PEN = 24  # app_pages/draw.py
+
+
+def set_pen(page, width: int, current: int) -> int:
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    key = "ArrowRight" if width > current else "ArrowLeft"
+    for _ in range(abs(width - current) // 2):
+        page.keyboard.press(key)
+    wait_for_app(page)
+    return width
+
+
+def draw(page, strokes, where, step_px: float) -> None:
+    box = canvas_box(page)
+    x, y, w, h = where
+    for stroke in strokes:
+        points = [(box["x"] + (x + px * w) * box["width"], box["y"] + (y + py * h) * box["height"]) for px, py in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            page.mouse.move(x1, y1, steps=max(1, int(math.hypot(x1 - x0, y1 - y0) / step_px)))
+        page.mouse.up()
+        page.wait_for_timeout(60)
+
+
+def reading(page) -> str:
+    """The Prediction once the page has settled after the last stroke."""
+    value = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+    value.wait_for(timeout=30_000)
+    page.wait_for_timeout(700)  # the last stroke's send (200 ms debounce) and its rerun
+    wait_for_app(page)
+    return value.inner_text().strip()
+
+
+def cases(n_digits: int, n_shapes: int, seed: int):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n_digits):
+        d = i % 10
+        styles = realworld.STROKES[d]
+        out.append((str(d), f"style {i // 10 % len(styles)}", realworld.wobble(styles[i // 10 % len(styles)], rng, 0.015)))
+    kinds = list(realworld.SHAPES)
+    for i in range(n_shapes):
+        kind = kinds[i % len(kinds)]
+        out.append(("", kind, realworld.wobble(realworld.SHAPES[kind], rng, 0.015)))
+    return out, rng
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--digits", type=int, default=60)
+    p.add_argument("--non-digits", type=int, default=40)
+    p.add_argument("--models", type=Path)
+    p.add_argument("--seed", type=int, default=7)
+    args = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    todo, rng = cases(args.digits, args.non_digits, args.seed)
+    results = []
+    started = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = AppServer(args.models or copy_default_registry(Path(tmp) / "models"))
+        pen = DEFAULT_PEN
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.set_default_timeout(120_000)
+                page.goto(server.url)
+                wait_for_app(page)
+                canvas_box(page)
+                for label, kind, strokes in todo:
+                    pen = set_pen(page, int(rng.integers(5, 21)) * 2, pen)
+                    side = rng.uniform(0.35, 0.8)
+                    where = (rng.uniform(0.02, 0.98 - side * 0.8), rng.uniform(0.02, 0.98 - side), side * 0.8, side)
+                    draw(page, strokes, where, step_px=float(rng.uniform(2, 12)))
+                    got = reading(page)
+                    results.append({"label": label, "kind": kind, "read": got, "pen": pen, "side": round(side, 2)})
+                    clear(page)
+                browser.close()
+        finally:
+            server.stop()
+    digits = [r for r in results if r["label"]]
+    shapes = [r for r in results if not r["label"]]
+    per_class = defaultdict(list)
+    for r in digits:
+        per_class[r["label"]].append(r["read"] == r["label"])
+    per_kind = defaultdict(list)
+    for r in shapes:
+        per_kind[r["kind"]].append(r["read"] == "?")
+    summary = {
+        "digits": len(digits),
+        "digits_read_right": round(float(np.mean([r["read"] == r["label"] for r in digits])), 4) if digits else None,
+        "digits_refused": sum(r["read"] == "?" for r in digits),
+        "per_class": {k: round(float(np.mean(v)), 3) for k, v in sorted(per_class.items())},
+        "non_digits": len(shapes),
+        "non_digits_refused": round(float(np.mean([r["read"] == "?" for r in shapes])), 4) if shapes else None,
+        "refused_per_kind": {k: round(float(np.mean(v)), 3) for k, v in sorted(per_kind.items())},
+        "errors": [r for r in digits if r["read"] != r["label"]],
+        "seconds": round(time.time() - started),
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "canvas_real.json").write_text(json.dumps({**summary, "results": results}, indent=2))
+    print(json.dumps({k: v for k, v in summary.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
