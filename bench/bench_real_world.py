@@ -40,9 +40,7 @@ def score_digits(name: str, samples, readings) -> dict:
         if len(s.label) == 1:
             by_class[s.label].append(ok)
     refused = sum(r == "" for r in readings)
-    errors = [
-        {"label": s.label, "read": r, "source": s.source} for s, r, ok in zip(samples, readings, right, strict=True) if not ok
-    ]
+    errors = [{"label": s.label, "read": r, "source": s.source} for s, r, ok in zip(samples, readings, right, strict=True) if not ok]
     return {
         "set": name,
         "size": len(samples),

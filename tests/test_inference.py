@@ -117,10 +117,11 @@ def test_read_file_entry_contract(tiny, mnist, tmp_path):
     good = tmp_path / "number.png"
     good.write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
     entry = inference.read_file_entry(tiny, good)
-    assert set(entry) == {"file", "digits", "error"} and entry["file"] == str(good) and entry["error"] is None
-    assert len(entry["digits"]) == 3
+    assert set(entry) == {"file", "digits", "number", "not_digits", "error"} and entry["file"] == str(good) and entry["error"] is None
+    assert len(entry["digits"]) == 3 and len(entry["number"]) == 3 and entry["not_digits"] == 0
     for d in entry["digits"]:
-        assert set(d) == {"digit", "confidence", "probabilities", "box"}
+        assert set(d) == {"digit", "confidence", "probabilities", "box", "is_digit", "digit_score"}
+        assert d["is_digit"] is True and d["digit_score"] == d["confidence"]
         assert isinstance(d["digit"], int) and 0 <= d["digit"] <= 9
         assert len(d["probabilities"]) == 10 and abs(sum(d["probabilities"]) - 1) < 1e-4
         assert d["confidence"] == max(d["probabilities"])
@@ -130,6 +131,31 @@ def test_read_file_entry_contract(tiny, mnist, tmp_path):
     for path, says in [(bad, "not an image"), (tmp_path / "missing.png", "no such file"), (tmp_path, "folder")]:
         entry = inference.read_file_entry(tiny, path)
         assert entry["digits"] == [] and says in entry["error"]
+
+
+def test_a_mark_under_the_cards_threshold_is_refused_and_left_out_of_the_number(tiny, mnist, tmp_path):
+    from mnist_core.calibration import Calibration
+
+    image = tmp_path / "number.png"
+    image.write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
+    scores = [r.digit_score for r in tiny.read(image.read_bytes())]
+    tiny.calibration = Calibration(temperature=1.0, threshold=sorted(scores)[1])  # the least sure one falls under it
+    entry = inference.read_file_entry(tiny, image)
+    refused = [d for d in entry["digits"] if not d["is_digit"]]
+    assert len(refused) == 1 and refused[0]["digit_score"] == pytest.approx(min(scores), abs=1e-6)
+    assert entry["not_digits"] == 1
+    assert entry["number"] == "".join(str(d["digit"]) for d in entry["digits"] if d["is_digit"]) and len(entry["number"]) == 2
+
+
+def test_the_cards_temperature_softens_the_probabilities_it_shows(tiny, batch):
+    from mnist_core.calibration import Calibration
+
+    raw = tiny.predict_proba(batch)
+    tiny.calibration = Calibration(temperature=2.0)
+    soft = tiny.predict_proba(batch)
+    assert (soft.argmax(1) == raw.argmax(1)).all()
+    assert (soft.max(1) <= raw.max(1) + 1e-6).all() and soft.max(1).mean() < raw.max(1).mean()
+    np.testing.assert_allclose(soft.sum(1), 1, atol=1e-5)
 
 
 # ---------------------------------------------------------------- accuracy with the default model
