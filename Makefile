@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test lint format data chromium bench clean-venv
+.PHONY: run test lint format data chromium bench bench-deps bench-real clean-venv
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -37,6 +37,24 @@ data: $(VENV)/.installed
 # Browser tests drive the system Chromium (Playwright's own browser download is not used).
 chromium:
 	@bash scripts/ensure-chromium.sh
+
+# Benchmarks (not tests): the quick ones together; results are recorded in BENCHMARKS.md.
+$(VENV)/.bench-installed: $(VENV)/.dev-installed requirements-bench.txt
+	$(PY) -m pip install -q -r requirements-bench.txt
+	touch $@
+
+bench-deps: $(VENV)/.bench-installed chromium data
+	@bash scripts/ensure-bench-fonts.sh
+
+bench: bench-deps
+	$(PY) bench/bench_predict_latency.py
+	$(PY) bench/bench_robustness.py
+	$(PY) bench/bench_draw_latency.py --samples 30
+
+# Real handwriting and non-digits (fonts, optdigits, strokes, shapes), then strokes on the real canvas.
+bench-real: bench-deps
+	$(PY) -m bench.bench_real_world
+	$(PY) -m bench.bench_canvas_real
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.common import no_model_message, predictor_for, selected_model
 from app_pages.sample_widgets import samples_report
-from mnist_core import calibration, evaluation, figures, registry
+from mnist_core import calibration, evaluation, figures, formatting, registry
 from mnist_core.data import DataError, load_dataset
 
 ANY = "any"
@@ -38,7 +38,7 @@ def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
 @st.dialog("A closer look", width="medium")
 def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None:
     true, pred, image = int(ev.y_true[i]), int(ev.y_pred[i]), mnist().x_test[i]
-    st.markdown(f"Test image **#{i}** · true **{true}**, {info.name} says **{pred}** ({ev.confidence[i]:.1%})")
+    st.markdown(f"Test image **#{i}** · true **{true}**, {info.name} says **{pred}** ({formatting.confidence(ev.confidence[i])})")
     left, right = st.columns([2, 3])
     cls = left.segmented_control("Saliency for", [pred, true], default=pred, format_func=lambda c: f"{'said' if c == pred else 'true'} {c}")
     try:
@@ -129,12 +129,12 @@ def calibration_tab(info, ev) -> None:
         [
             {
                 "label": "Calibration error (ECE)",
-                "value": figures.percent(entry["test_ece"], 2),
+                "value": formatting.percent(entry["test_ece"], 2),
                 "help": "Mean gap between confidence and accuracy",
             },
-            {"label": "Before calibration", "value": figures.percent(calibration.expected_calibration_error(ev.probs, ev.y_true), 2)},
+            {"label": "Before calibration", "value": formatting.percent(calibration.expected_calibration_error(ev.probs, ev.y_true), 2)},
             {"label": "Temperature", "value": f"{entry['temperature']:.2f}"},
-            {"label": "Test digits refused", "value": figures.percent(entry["test_refused"], 2)},
+            {"label": "Test digits refused", "value": formatting.percent(entry["test_refused"], 2)},
         ]
     )
     st.altair_chart(
@@ -167,15 +167,15 @@ def dataset_tab(ds, ev) -> None:
 
 st.title("Analysis")
 st.caption("How good a model is on the 10,000 MNIST test digits, and where it goes wrong.")
-if (default := selected_model()) is None:
+if (info := selected_model()) is None:
     no_model_message()
     st.stop()
 models = {m.name: m for m in registry.list_models() if not m.broken}
-pick_a, pick_b = st.columns(2)
-name_a = pick_a.selectbox("Model", list(models), index=list(models).index(default.name), format_func=lambda n: models[n].label())
+name_a = info.name
 others = [None, *(n for n in models if n != name_a)]
+shown, pick_b = st.columns(2, vertical_alignment="bottom")
+shown.markdown(f"Model: **{models[name_a].label()}**  \n:gray[Pick another in the sidebar.]")
 name_b = pick_b.selectbox("Compare with", others, format_func=lambda n: "nothing" if n is None else models[n].label())
-info = models[name_a]
 try:
     ds = mnist()
     ev = evaluated(info, ds)

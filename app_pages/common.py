@@ -91,8 +91,15 @@ def _show_card(info: registry.ModelInfo) -> None:
         st.json(card, expanded=False)
 
 
+MODEL_PARAM = "model"  # ?model=NAME: a link to a page with that model picked ("Open in Analysis")
+
+
+def _picked_by_hand() -> None:
+    st.query_params.pop(MODEL_PARAM, None)  # the sidebar's pick wins over the link's from now on
+
+
 def model_sidebar() -> None:
-    """The model picker shown on every page."""
+    """The model picker shown on every page. Every page reads its pick through ``selected_model()``."""
     with st.sidebar:
         listing = registry.list_models()
         models = [m for m in listing if not m.broken]
@@ -107,10 +114,13 @@ def model_sidebar() -> None:
             st.warning(warning)
         names = [m.name for m in models]
         labels = {m.name: m.label() for m in models}
-        if st.session_state.get("model_name") not in names:
+        linked = st.query_params.get(MODEL_PARAM)
+        if linked in names:
+            st.session_state["model_name"] = linked
+        elif st.session_state.get("model_name") not in names:
             st.session_state["model_name"] = current.name
-        st.selectbox("Model", names, key="model_name", format_func=lambda n: labels[n])
-        chosen = next(m for m in models if m.name == st.session_state["model_name"])
+        st.selectbox("Model", names, key="model_name", format_func=lambda n: labels[n], on_change=_picked_by_hand)
+        chosen = selected_model()
         if chosen.name == current.name:
             st.caption(":material/check_circle: The active model, used by default and by the CLI.")
         else:

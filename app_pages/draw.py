@@ -7,18 +7,46 @@ from streamlit_drawable_canvas import st_canvas
 
 from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import sample_controls
-from mnist_core.figures import percent, saliency_overlay, softmax_bars, upscale
+from mnist_core.figures import saliency_overlay, softmax_bars, upscale
+from mnist_core.formatting import confidence
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall
 CANVAS_KEY = "canvas"
 
 
-def clear() -> None:
-    """Empty the canvas: a new ``initial_drawing`` makes the component reload it, and forget the old strokes."""
+def strokes_on_canvas() -> list[dict]:
+    """The strokes the canvas last sent (Fabric.js objects)."""
+    value = st.session_state.get(CANVAS_KEY) or {}
+    return list((((value.get("drawing") or {}).get("raw")) or {}).get("objects") or [])
+
+
+def load(strokes: list[dict]) -> None:
+    """Redraw the canvas with ``strokes``: a new ``initial_drawing`` makes the component load it and send it
+    back, picture and all. Until then the page reads the strokes as given, without a picture."""
+    st.session_state["canvas_initial"], st.session_state["canvas_seen"] = strokes, len(strokes)
     st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
     if CANVAS_KEY in st.session_state:
         st.session_state[CANVAS_KEY]["drawing"] = None
+
+
+def clear() -> None:
+    load([])
+    st.session_state["canvas_redo"] = []
+
+
+def undo() -> None:
+    strokes = strokes_on_canvas()
+    if strokes:
+        st.session_state["canvas_redo"] = [*st.session_state.get("canvas_redo", []), strokes[-1]]
+        load(strokes[:-1])
+
+
+def redo() -> None:
+    undone = st.session_state.get("canvas_redo", [])
+    if undone:
+        st.session_state["canvas_redo"] = undone[:-1]
+        load([*strokes_on_canvas(), undone[-1]])
 
 
 def show_prediction(reading) -> None:
@@ -26,10 +54,10 @@ def show_prediction(reading) -> None:
     with st.container(horizontal=True, gap="large", vertical_alignment="bottom"):
         with st.container(key="prediction", width="content"):
             st.metric(label="Prediction", value=str(reading.digit) if reading.is_digit else "?")
-        st.metric(label="Confidence", value=percent(reading.confidence, 1), width="content")
+        st.metric(label="Confidence", value=confidence(reading.confidence), width="content")
     if not reading.is_digit:
         st.warning(
-            f"That doesn't look like a digit. At most it is a {reading.digit}, at {percent(reading.confidence, 1)}.",
+            f"That doesn't look like a digit. At most it is a {reading.digit}, at {confidence(reading.confidence)}.",
             icon=":material/block:",
         )
     elif reading.unsure:
@@ -57,7 +85,6 @@ def draw_and_read(model) -> None:
     """Reruns alone at each stroke, so the rest of the app is not redrawn."""
     pad, result_col = st.columns([1, 1.15], gap="large")
     with pad:
-        st.space("small")  # room for the canvas's floating toolbar
         stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
         canvas = st_canvas(
             stroke_width=stroke,
@@ -67,15 +94,24 @@ def draw_and_read(model) -> None:
             height=CANVAS_PX,
             drawing_mode="freedraw",
             return_image_data=True,
-            initial_drawing={"objects": [], "round": st.session_state.get("canvas_round", 0)},
+            initial_drawing={"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)},
             key=CANVAS_KEY,
         )
-        with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_PX):
-            st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width")
-            st.button("Clear", icon=":material/delete:", on_click=clear)
-    drawn = bool((canvas.json_data or {}).get("objects"))  # no strokes: skip decoding a blank canvas
-    rgba = canvas.image_data if drawn else None
-    reading = None if rgba is None else model.read_canvas(rgba)
+        strokes = (canvas.json_data or {}).get("objects") or []
+        if len(strokes) > st.session_state.get("canvas_seen", 0):  # a new stroke: what was undone is gone
+            st.session_state["canvas_redo"] = []
+        st.session_state["canvas_seen"] = len(strokes)
+        with st.container(horizontal=True, gap="small", width=CANVAS_PX, key="canvas-actions"):
+            st.button("Undo", icon=":material/undo:", on_click=undo, disabled=not strokes, help="Take back the last stroke")
+            redo_left = bool(st.session_state.get("canvas_redo"))
+            st.button("Redo", icon=":material/redo:", on_click=redo, disabled=not redo_left, help="Put the stroke back")
+            st.button("Clear", icon=":material/delete:", on_click=clear, disabled=not strokes)
+        st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width", width=CANVAS_PX)
+    rgba = canvas.image_data if strokes else None  # no strokes: skip decoding a blank canvas
+    if rgba is not None:
+        reading = st.session_state["draw_reading"] = model.read_canvas(rgba)
+    else:  # blank, or reloading after an undo or redo: the last reading stands until the picture comes
+        reading = st.session_state.get("draw_reading") if strokes else None
     with result_col:
         if reading is None:
             st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
@@ -94,5 +130,5 @@ model = predictor()
 if model is None:
     no_model_message()
     st.stop()
-st.caption(f"Read live by **{model.name}**. Undo and redo are in the canvas's toolbar.")
+st.caption(f"Read live by **{model.name}** each time you lift the pen.")
 draw_and_read(model)

@@ -123,7 +123,11 @@ with st.container(horizontal=True):
     )
 st.caption("The .npz holds `x` (n×28×28, uint8) and `y` like MNIST, plus the crops; it loads with `allow_pickle=False`.")
 st.file_uploader("Import an .npz or .zip", type=["npz", "zip"], key="samples_upload")
-st.button("Import", icon=":material/upload:", on_click=import_upload, args=(store,))
+chosen = S.get("samples_upload") is not None
+st.button(
+    "Import", icon=":material/upload:", on_click=import_upload, args=(store,), disabled=not chosen,
+    help=None if chosen else "Choose an .npz or .zip file above first.",
+)  # fmt: skip
 aside = store.set_aside_files()
 if aside:
     st.caption(f"Damaged samples files set aside earlier (kept, never deleted): {', '.join(p.name for p in aside)} in `{aside[0].parent}`.")

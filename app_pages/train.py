@@ -5,8 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
-from mnist_core import architectures, figures, jobs, registry, training
+from mnist_core import architectures, estimate, figures, formatting, jobs, registry, training
 
 PRESETS, S = architectures.PRESETS, st.session_state
 
@@ -15,6 +16,23 @@ def use_preset_defaults() -> None:
     d = PRESETS[S.train_preset].defaults
     S.update(train_epochs=d["epochs"], train_batch=d["batch_size"], train_lr=d["lr"], train_val=d["val_split"], train_aug=d["augment"])
     S.train_name = registry.suggest_name(S.train_preset)
+
+
+def use_recipe() -> None:
+    recipe = architectures.RECIPES.get(S.train_recipe)
+    if recipe is None:
+        return
+    S.train_preset = recipe.preset
+    use_preset_defaults()
+    settings = {**recipe.settings}
+    limit = settings.pop("limit", None)
+    S.train_all = limit is None
+    if limit is not None:
+        S.train_limit = limit
+    S.update({FORM_KEYS[k]: v for k, v in settings.items()})
+
+
+FORM_KEYS = {"epochs": "train_epochs", "batch_size": "train_batch", "lr": "train_lr", "val_split": "train_val", "augment": "train_aug"}
 
 
 def form_config() -> training.TrainConfig:
@@ -43,14 +61,15 @@ def curve_specs(history: dict) -> dict:
 
 
 def open_in_analysis(name: str) -> None:
-    S.model_name, S.train_goto = name, True
+    S.train_goto = name
 
 
-if S.pop("train_goto", False):
-    st.switch_page("app_pages/analysis.py")
+if goto := S.pop("train_goto", None):  # the link carries the model, so the next page cannot show another
+    st.switch_page("app_pages/analysis.py", query_params={MODEL_PARAM: goto})
 if "train_preset" not in S:
-    S.train_preset, S.train_all = "studio", True
-    use_preset_defaults()
+    S.train_recipe = "best"
+    use_recipe()
+S.train_limit = S.get("train_limit", 5000)  # kept while its input is hidden (Streamlit drops a hidden widget's state)
 
 st.title("Train")
 st.caption("Runs train in their own process: reload, change pages or open another tab, they go on. One at a time; the others queue.")
@@ -91,6 +110,8 @@ def queue_list(queued: list[jobs.Run]) -> None:
 def watch() -> None:
     runs = jobs.refresh()
     running, queued = next((r for r in runs if r.state == jobs.RUNNING), None), jobs.queue()
+    if running and jobs.progress(running).phase == "done":  # registered: its result replaces the panel now
+        running = None
     seen = (running.id if running else None, tuple(r.id for r in queued), sum(r.state in jobs.TERMINAL for r in runs))
     if S.setdefault("train_seen", seen) != seen:  # a run started or ended: redraw the page (results, history, sidebar picker)
         S.train_seen = seen
@@ -102,7 +123,7 @@ def watch() -> None:
         queue_list(queued)
 
 
-st.fragment(run_every=2.0 if jobs.current() or jobs.queue() else 5.0)(watch)()
+st.fragment(run_every=1.0 if jobs.current() or jobs.queue() else 5.0)(watch)()  # a short run's phases last seconds
 
 
 def run_details(run: jobs.Run, key: str) -> None:
@@ -148,6 +169,12 @@ if last is not None:
     run_details(last, "last")
 st.subheader("New run")
 with st.container(border=True):
+    st.segmented_control(
+        "Start from", list(architectures.RECIPES), key="train_recipe", on_change=use_recipe,
+        format_func=lambda r: architectures.RECIPES[r].label,
+    )  # fmt: skip
+    if recipe := architectures.RECIPES.get(S.train_recipe):
+        st.caption(recipe.note + " Change any setting below.")
     left, right = st.columns(2)
     preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
     left.caption(f"{PRESETS[preset].description} **{architectures.parameter_count(preset):,} parameters.**")
@@ -161,7 +188,7 @@ with st.container(border=True):
         slots[field] = left.empty()
     right.toggle("Train on all 60,000 images", key="train_all")
     if not S.train_all:
-        right.number_input("Training images (the first N)", key="train_limit", value=S.setdefault("train_limit", 5000), step=1000)
+        right.number_input("Training images (the first N)", key="train_limit", step=1000)
     slots["limit"] = right.empty()
     right.number_input("Validation split (share of the training images held out)", key="train_val", step=0.05, format="%.2f")
     slots["val_split"] = right.empty()
@@ -174,6 +201,12 @@ with st.container(border=True):
     errors = jobs.config_errors(form_config())
     for field, message in errors.items():
         slots.get(field, st).error(message, icon=":material/error:")
+    if not errors:
+        seconds = estimate.run_seconds(form_config())
+        st.markdown(
+            f"Estimated time: **{formatting.about_minutes(seconds)}**" if seconds is not None
+            else "Estimated time: unknown until a first run of this architecture has been timed on this machine."
+        )  # fmt: skip
     st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(errors), on_click=start_run)
     kind, text, when = S.get("train_flash", ("", "", 0))
     if time.time() - when < 10:  # kept through the reruns a new run causes
@@ -184,6 +217,12 @@ st.subheader("History")
 picked = st.dataframe(
     pd.DataFrame(jobs.history_rows(runs), columns=jobs.HISTORY_COLUMNS),
     hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(runs)}",
+    column_config={
+        "started": st.column_config.TextColumn(width=120), "status": st.column_config.TextColumn(width=90),
+        "model": st.column_config.TextColumn(width=150), "test accuracy": st.column_config.TextColumn("accuracy", width=80),
+        "recipe": st.column_config.TextColumn(width=260), "images": st.column_config.TextColumn(width=70),
+        "duration": st.column_config.TextColumn(width=70), "reason": st.column_config.TextColumn(width="medium"),
+    },
 )  # fmt: skip
 if picked.selection.rows:
     run_details(runs[picked.selection.rows[0]], "picked")

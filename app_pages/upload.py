@@ -10,7 +10,8 @@ import streamlit as st
 from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import sample_popover
 from mnist_core.examples import list_examples
-from mnist_core.figures import boxed_image, percent, upscale
+from mnist_core.figures import boxed_image, upscale
+from mnist_core.formatting import confidence
 from mnist_core.preprocess import FORMATS, ImageError, decode
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
@@ -71,7 +72,7 @@ def show_image(name: str, boxed, readings, key: str) -> None:
             for i, r in enumerate(readings):
                 with st.container(width=DIGIT_PX + 8, gap=None):
                     st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
-                    lines = [f"**{d}** · {percent(p)}" if k == 0 else f"{d} · {percent(p)}" for k, (d, p) in enumerate(r.top3)]
+                    lines = [f"**{d}** · {confidence(p)}" if k == 0 else f"{d} · {confidence(p)}" for k, (d, p) in enumerate(r.top3)]
                     st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
                     sample_popover(r, "upload", key=f"{key}-{i}", model_name=model.name)
 
@@ -79,7 +80,7 @@ def show_image(name: str, boxed, readings, key: str) -> None:
 def table_rows(name: str, readings) -> list[dict]:
     return [
         {"file": name, "position": i, "digit": r.digit, "confidence": round(r.confidence, 4),
-         "top3": ", ".join(f"{d} ({percent(p, 1)})" for d, p in r.top3), "unsure": r.unsure,
+         "top3": ", ".join(f"{d} ({confidence(p)})" for d, p in r.top3), "unsure": r.unsure,
          "is_digit": r.is_digit, "box": "{} {} {} {}".format(*r.box)}
         for i, r in enumerate(readings, 1)
     ]  # fmt: skip
@@ -106,7 +107,8 @@ if rows:
     st.subheader("All results")
     table = pd.DataFrame(rows)
     st.dataframe(
-        table, hide_index=True, column_order=["file", "position", "digit", "confidence", "is_digit", "top3"],
-        column_config={"position": "#", "confidence": st.column_config.ProgressColumn(format="percent"), "top3": "Top 3", "is_digit": "a digit?"},
+        table.assign(confidence=table.confidence.map(confidence)), hide_index=True,
+        column_order=["file", "position", "digit", "confidence", "is_digit", "top3"],
+        column_config={"position": "#", "top3": "Top 3", "is_digit": "a digit?"},
     )  # fmt: skip
     st.download_button("Download as CSV", table.to_csv(index=False), "digits.csv", "text/csv", icon=":material/download:")

@@ -147,6 +147,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    from mnist_core import formatting
     from mnist_core.inference import Predictor, read_file_entry
 
     predictor = Predictor.load(args.model)
@@ -158,6 +159,8 @@ def cmd_predict(args) -> int:
             refused = e["not_digits"]
             note = f" ({refused} mark{'s' if refused > 1 else ''} that {'are' if refused > 1 else 'is'} not a digit)" if refused else ""
             text = e["number"] or ("(no digit found)" if not refused else "(no digit)")
+            if e["number"]:
+                text += "  (confidence " + ", ".join(formatting.confidence(d["confidence"]) for d in e["digits"] if d["is_digit"]) + ")"
             print(f"{e['file']}: {'error: ' + e['error'] if e['error'] else text + note}")
     return 0 if any(e["error"] is None for e in entries) else 1
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
+from mnist_core import formatting
+
 CELL_PARAM = "cell"  # the confusion matrix's click selection, as named in Streamlit's selection state
 RIGHT, WRONG, DIAGONAL, EMPTY = "#16a34a", "#dc2626", "#dbe4f0", "#f8fafc"
 
@@ -27,7 +29,7 @@ def upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
 
 def error_caption(true: int, pred: int, confidence: float) -> str:
     """``7 → 2 (98%)``: the caption of a misclassified digit."""
-    return f"{int(true)} → {int(pred)} ({confidence:.0%})"
+    return f"{int(true)} → {int(pred)} ({formatting.confidence(confidence)})"
 
 
 def disagreement_caption(pred_a: int, pred_b: int, true: int) -> str:
@@ -85,12 +87,6 @@ def prediction_grid(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, 
 # ---------------------------------------------------------------- headline numbers
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
-
-
 def headline_metrics(ev, card: Mapping) -> list[dict]:
     """Keyword arguments for one ``st.metric`` each: accuracy, loss, errors, parameters, training time."""
     params = card.get("parameters")
@@ -99,7 +95,7 @@ def headline_metrics(ev, card: Mapping) -> list[dict]:
         {"label": "Loss", "value": f"{ev.loss:.4f}", "help": "Mean cross-entropy on the test set"},
         {"label": f"Errors (of {len(ev.y_true):,})", "value": f"{len(ev.errors):,}"},
         {"label": "Parameters", "value": "-" if params is None else f"{params:,}"},
-        {"label": "Training time", "value": duration(card.get("training_seconds"))},
+        {"label": "Training time", "value": formatting.duration(card.get("training_seconds"))},
     ]
 
 
@@ -356,16 +352,6 @@ REFUSED = "#d97706"  # amber: a mark that is not a digit
 HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
 
 
-def percent(p: float, decimals: int = 0) -> str:
-    """A probability for people: ``97%``, but ``<1%`` and ``>99%`` rather than a rounded 0 or 100."""
-    step = 10**-decimals / 100
-    if p < step:
-        return f"<{step:.{decimals}%}"
-    if p > 1 - step:
-        return f">{1 - step:.{decimals}%}"
-    return f"{p:.{decimals}%}"
-
-
 SOFTMAX_CSS = f"""<style>
 .softmax {{display: grid; grid-template-columns: 1.4rem 1fr 3.6rem; gap: 0.35rem 0.6rem; align-items: center}}
 .softmax-digit {{font-size: 1.05rem; text-align: right; font-variant-numeric: tabular-nums}}
@@ -395,9 +381,9 @@ def softmax_bars(probs: np.ndarray, dimmed: bool = False) -> str:
             f'<div class="{cls}" data-digit="{d}" data-probability="{v:.6f}" style="display: contents">'
             f'<span class="softmax-digit">{d}</span>'
             f'<span class="softmax-track"><span class="softmax-bar" style="width: {100 * v:.2f}%"></span></span>'
-            f'<span class="softmax-value">{percent(v, 1)}</span></div>'
+            f'<span class="softmax-value">{formatting.confidence(v)}</span></div>'
         )
-    label = f"Probability of each digit; the most likely is {top} at {percent(p[top], 1)}"
+    label = f"Probability of each digit; the most likely is {top} at {formatting.confidence(p[top])}"
     if dimmed:
         label += ", but the drawing does not look like a digit"
     cls = "softmax softmax-dimmed" if dimmed else "softmax"

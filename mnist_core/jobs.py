@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import registry
+from mnist_core import formatting, registry
 from mnist_core.settings import PROJECT_ROOT, runs_dir
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
@@ -419,7 +419,7 @@ def _launch(run: Run) -> None:
 
 @dataclass
 class Progress:
-    phase: str = "starting"  # starting, training, evaluating, saving, done
+    phase: str = "starting"  # starting, loading, training, evaluating, calibrating, saving, done
     total_steps: int = 0
     step: int = 0
     epoch: int = 0
@@ -453,14 +453,20 @@ class Progress:
 
     def describe(self) -> str:
         """The progress bar's text."""
-        if self.phase == "starting":
-            return "Starting: loading TensorFlow and MNIST ..."
-        if self.phase in ("evaluating", "saving", "done"):
-            return {"evaluating": "Evaluating on the test set ...", "saving": "Saving the model ...", "done": "Registered."}[self.phase]
-        eta = f" · about {_clock(self.eta_seconds)} left" if self.eta_seconds is not None else ""
+        if self.phase in PHASE_TEXT:
+            return PHASE_TEXT[self.phase]
+        eta = f" · about {formatting.clock(self.eta_seconds)} left" if self.eta_seconds is not None else ""
         return f"Epoch {max(self.epoch, 1)} of {self.epochs} · step {self.step:,} of {self.total_steps:,}{eta}"
 
 
+PHASE_TEXT = {
+    "starting": "Starting the training process ...",
+    "loading": "Loading TensorFlow and MNIST ...",
+    "evaluating": "Evaluating on the 10,000 test digits ...",
+    "calibrating": "Calibrating its confidence on the held-out images ...",
+    "saving": "Saving the model ...",
+    "done": "Registered.",
+}
 _progress_cache: dict[Path, tuple[int, list[dict]]] = {}
 _progress_lock = threading.Lock()
 
@@ -503,8 +509,10 @@ def progress(run: Run, max_points: int = 300) -> Progress:
                 p.eta_seconds = max((p.total_steps - p.step) / rate - (time.time() - event["time"]), 0.0)
         elif kind == "epoch":
             p.epoch_rows.append({k: event.get(k) for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")})
-        elif kind in ("evaluating", "saving"):
-            p.phase, p.eta_seconds = kind, None
+        elif kind == "loading":
+            p.phase = kind
+        elif kind in ("evaluating", "calibrating", "saving"):
+            p.phase, p.eta_seconds, p.step = kind, None, p.total_steps
         elif kind == "registered":
             p.phase = "done"
     stride = math.ceil(len(p.batch_losses) / max_points) if p.batch_losses else 1
@@ -567,17 +575,15 @@ def _when(timestamp: float | None) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = round(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+HISTORY_COLUMNS = ["started", "status", "model", "test accuracy", "recipe", "images", "duration", "reason"]
 
 
-HISTORY_COLUMNS = [
-    "started", "status", "model", "test accuracy", "preset", "epochs", "batch size", "learning rate", "augment", "validation", "images",
-    "duration", "reason",
-]  # fmt: skip
+def _recipe(c: dict) -> str:
+    """The settings in one short line: ``studio · 35 ep · batch 128 · lr 0.003 · aug · val 5%``."""
+    parts = [c.get("preset"), f"{c.get('epochs')} ep", f"batch {c.get('batch_size')}", f"lr {c.get('lr', 0):g}"]
+    parts += ["aug"] if c.get("augment") else []
+    parts += [f"val {c.get('val_split'):.0%}"] if c.get("val_split") else []
+    return " · ".join(str(p) for p in parts)
 
 
 def history_rows(runs: list[Run]) -> list[dict]:
@@ -586,9 +592,9 @@ def history_rows(runs: list[Run]) -> list[dict]:
     for r in runs:
         c = r.config
         values = [
-            _when(r.status.get("started") or r.status.get("created")), r.state, r.name, f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", c.get("preset"), c.get("epochs"),
-            c.get("batch_size"), f"{c.get('lr', 0):g}", "yes" if c.get("augment") else "no", f"{c.get('val_split', 0):.0%}",
-            f"{c.get('limit') or TRAIN_IMAGES:,}", _clock(r.duration), r.reason,
+            _when(r.status.get("started") or r.status.get("created")), r.state, r.name,
+            f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", _recipe(c),
+            f"{c.get('limit') or TRAIN_IMAGES:,}", formatting.clock(r.duration), r.reason,
         ]  # fmt: skip
         rows.append(dict(zip(HISTORY_COLUMNS, values, strict=True)))
     return rows
@@ -645,6 +651,7 @@ def run_child(run_dir: Path, data_source: str | None = None) -> int:
         with _locked(runs):
             _update_status(run_dir, ended=time.time(), **status)
 
+    on_event({"type": "loading"})
     try:
         from mnist_core import data, training
 

@@ -266,8 +266,8 @@ def augment_batch(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     pick = _uniform(seeds[6], [n, 1, 1, 1], 0.0, 1.0)
     p = AUG_STROKE_P
     x = tf.where(pick < p, thick, tf.where(pick < p + AUG_THICKER_P, thicker, tf.where(pick < 2 * p + AUG_THICKER_P, thin, x)))
-    # low resolution: down to 10-16 px and back up, like a small or distant digit
-    side = tf.random.stateless_uniform([], seeds[7], 10, 17, dtype=tf.int32)
+    # low resolution: down to 8-16 px and back up, like a small or distant digit
+    side = tf.random.stateless_uniform([], seeds[7], 8, 17, dtype=tf.int32)
     low = tf.image.resize(tf.image.resize(x, [side, side], method="area"), [28, 28], method="bilinear")
     x = tf.where(_uniform(seeds[8], [n, 1, 1, 1], 0.0, 1.0) < AUG_LOWRES_P, low, x)
     # ink contrast: faint or saturated strokes

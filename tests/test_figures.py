@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from mnist_core import figures
+from mnist_core import figures, formatting
 
 CONFUSION = np.diag([50, 60, 40, 0, 0, 0, 0, 0, 0, 0])
 CONFUSION[1, 7] = 9  # the worst error: 1 read as 7
@@ -88,7 +88,7 @@ def test_report_frame_in_percent():
 
 
 def test_captions():
-    assert figures.error_caption(7, 2, 0.984) == "7 → 2 (98%)"
+    assert figures.error_caption(7, 2, 0.984) == "7 → 2 (98.4%)"
     assert figures.disagreement_caption(4, 9, 4) == "4 → 9, true 4"
     assert figures.prediction_caption(7, 7) == "7 / 7"
     assert figures.prediction_caption(7, 2) == ":red[7 / 2]"
@@ -100,7 +100,7 @@ def test_captions():
 
 @pytest.mark.parametrize(("seconds", "text"), [(None, "-"), (3.2, "3 s"), (90, "1.5 min"), (5400, "1.5 h")])
 def test_duration(seconds, text):
-    assert figures.duration(seconds) == text
+    assert formatting.duration(seconds) == text
 
 
 def test_headline_metrics():
@@ -209,4 +209,10 @@ def test_softmax_bars_draw_every_digit_to_scale_and_highlight_only_the_top_one()
 
 @pytest.mark.parametrize(("p", "decimals", "text"), [(0.97, 0, "97%"), (0.004, 0, "<1%"), (0.9996, 1, ">99.9%"), (0.5, 1, "50.0%")])
 def test_percent_for_people(p, decimals, text):
-    assert figures.percent(p, decimals) == text
+    assert formatting.percent(p, decimals) == text
+
+
+def test_one_confidence_format_on_every_page():
+    assert [formatting.confidence(p) for p in (0.97312, 0.99996, 1.0, 0.00004)] == ["97.3%", ">99.9%", ">99.9%", "<0.1%"]
+    assert figures.error_caption(3, 5, 0.99996) == "3 → 5 (>99.9%)"  # the error galleries
+    assert ">99.9%" in figures.softmax_bars(np.eye(10)[4])  # the Draw page's bars

@@ -69,7 +69,7 @@ def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_roo
     assert not model.broken and model.card["config"]["limit"] == 1000
     assert done.test_accuracy == pytest.approx(model.test_accuracy)
     kinds = [e["type"] for e in events(done)]
-    assert kinds[0] == "start" and "epoch" in kinds and kinds[-1] == "registered"
+    assert kinds[:2] == ["loading", "start"] and "epoch" in kinds and kinds[-1] == "registered"
     progress = jobs.progress(done)
     assert progress.phase == "done" and progress.fraction == 1.0 and progress.history["loss"]
     assert "Registered from-a-run" in (done.path / jobs.LOG).read_text()
@@ -80,6 +80,7 @@ def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_roo
         "1,000",
         f"{model.test_accuracy:.2%}",
     )
+    assert row["recipe"].startswith(f"{done.config['preset']} · {done.config['epochs']} ep · batch {done.config['batch_size']}")
     assert jobs.compare_with_active("from-a-run") is None  # the only model: nothing to compare with
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +71,9 @@ def test_plain_output_one_line_per_file(tiny_registry, tmp_path, capsys, number)
     assert main(["predict", str(files["row"]), str(files["zero bytes"]), str(files["SVG"])]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"{files['row']}: ") and lines[0].split(": ")[1].isdigit() and len(lines[0].split(": ")[1]) == 3
+    number_read, shown = lines[0].removeprefix(f"{files['row']}: ").split("  ")
+    assert number_read.isdigit() and len(number_read) == 3
+    assert re.fullmatch(r"\(confidence ([<>]?\d{1,3}\.\d%(, )?){3}\)", shown)  # one format, the pages' own
     assert "error: This file is empty" in lines[1] and "SVG" in lines[2]
 
 

@@ -65,6 +65,7 @@ def test_import_an_export_back(store, tmp_path):
     data = store.export_zip()
     store.delete([s.id for s in store.list()])
     at = open_page()
+    assert next(b for b in at.button if b.label == "Import").disabled  # nothing chosen yet: nothing to import
     at.file_uploader(key="samples_upload").set_value(("mine.zip", data, "application/zip"))
     run(at)
     next(b for b in at.button if b.label == "Import").click()

@@ -109,3 +109,27 @@ def test_the_prediction_follows_each_stroke(draw_page):
     assert_prediction(draw_page, 1)
     draw(draw_page, [second], where)
     assert_prediction(draw_page, 4)
+
+
+def test_undo_and_redo_are_buttons_beside_the_canvas(draw_page):
+    """No hover needed: Undo takes the 4 back to its first stroke, a 1; Redo brings the 4 back."""
+    where = (0.2, 0.2, 0.55, 0.6)
+    actions = draw_page.locator(".st-key-canvas-actions")  # the page's own, not the canvas toolbar's (shown on hover)
+    undo, redo = (actions.get_by_role("button", name=name) for name in ("Undo", "Redo"))
+    expect(undo).to_be_disabled()
+    draw(draw_page, [STROKES[4][1]], where)
+    assert_prediction(draw_page, 1)
+    draw(draw_page, [STROKES[4][0]], where)
+    assert_prediction(draw_page, 4)
+    expect(redo).to_be_disabled()
+    undo.click()
+    assert_prediction(draw_page, 1)
+    redo.click()
+    assert_prediction(draw_page, 4)
+    undo.click()
+    assert_prediction(draw_page, 1)
+    undo.click()
+    expect(draw_page.get_by_text("Draw a digit from 0 to 9")).to_be_visible(timeout=10_000)
+    expect(undo).to_be_disabled()
+    redo.click()
+    assert_prediction(draw_page, 1)
