@@ -66,9 +66,25 @@ def open_in_analysis(name: str) -> None:
 
 if goto := S.pop("train_goto", None):  # the link carries the model, so the next page cannot show another
     st.switch_page("app_pages/analysis.py", query_params={MODEL_PARAM: goto})
-if "train_preset" not in S:
-    S.train_recipe = "best"
-    use_recipe()
+
+FORM = [
+    "train_recipe",
+    "train_preset",
+    "train_epochs",
+    "train_batch",
+    "train_lr",
+    "train_val",
+    "train_aug",
+    "train_all",
+    "train_limit",
+    "train_name",
+]
+if "train_preset" not in S:  # first visit, or back from another page (Streamlit dropped the form's widget state)
+    if saved := S.get("train_form"):
+        S.update(saved)
+    else:
+        S.train_recipe = "best"
+        use_recipe()
 S.train_limit = S.get("train_limit", 5000)  # kept while its input is hidden (Streamlit drops a hidden widget's state)
 
 st.title("Train")
@@ -208,6 +224,7 @@ with st.container(border=True):
             else "Estimated time: unknown until a first run of this architecture has been timed on this machine."
         )  # fmt: skip
     st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(errors), on_click=start_run)
+    S.train_form = {k: S[k] for k in FORM if k in S}  # kept for the next visit
     kind, text, when = S.get("train_flash", ("", "", 0))
     if time.time() - when < 10:  # kept through the reruns a new run causes
         getattr(st, kind)(text)
@@ -217,11 +234,12 @@ st.subheader("History")
 picked = st.dataframe(
     pd.DataFrame(jobs.history_rows(runs), columns=jobs.HISTORY_COLUMNS),
     hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(runs)}",
+    column_order=[c for c in jobs.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
     column_config={
-        "started": st.column_config.TextColumn(width=120), "status": st.column_config.TextColumn(width=90),
-        "model": st.column_config.TextColumn(width=150), "test accuracy": st.column_config.TextColumn("accuracy", width=80),
-        "recipe": st.column_config.TextColumn(width=260), "images": st.column_config.TextColumn(width=70),
-        "duration": st.column_config.TextColumn(width=70), "reason": st.column_config.TextColumn(width="medium"),
+        "started": st.column_config.TextColumn(width=115), "status": st.column_config.TextColumn(width=80),
+        "model": st.column_config.TextColumn(width=135), "test accuracy": st.column_config.TextColumn("accuracy", width=72),
+        "recipe": st.column_config.TextColumn(width=250), "images": st.column_config.TextColumn(width=62),
+        "duration": st.column_config.TextColumn(width=64),
     },
 )  # fmt: skip
 if picked.selection.rows:

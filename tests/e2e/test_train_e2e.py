@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -89,14 +90,18 @@ def set_up_tiny_run(page, name: str) -> None:
     fill_number(page, "Training images (the first N)", 1000)
     fill_number(page, "Epochs", 1)
     fill_number(page, "Batch size", 16)
+    fill_name(page, name)
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled(timeout=SLOW)
+
+
+def fill_name(page, name: str) -> None:
     name_box = page.get_by_label("New model's name")
 
-    def fill_name() -> None:
+    def fill() -> None:
         name_box.fill(name)
         name_box.press("Enter")
 
-    settle(page, fill_name, lambda: name_box.input_value() == name, "the name")
-    expect(page.get_by_role("button", name="Start training")).to_be_enabled(timeout=SLOW)
+    settle(page, fill, lambda: name_box.input_value() == name, "the name")
 
 
 def progress_value(page) -> float | None:
@@ -156,3 +161,73 @@ def test_cancel_stops_a_run_and_registers_nothing(page, train_server):
     expect(page.get_by_text("e2e-cancel was cancelled. Cancelled by request; nothing was registered.")).to_be_visible(timeout=30_000)
     expect(cancel).to_be_hidden()
     assert "e2e-cancel" not in [m.name for m in registry.list_models(train_server.models_root)]
+
+
+def test_open_in_analysis_shows_the_new_model_on_the_sidebar_and_the_page_every_time(page, train_server):
+    """Train, then "Open in Analysis", ten times: the sidebar's picker, its caption and the Analysis page
+    all name the new model, and the caption knows it is not the active one."""
+    open_train(page, train_server)
+    set_up_tiny_run(page, "e2e-open-0")
+    fill_number(page, "Training images (the first N)", 200)
+    fill_number(page, "Batch size", 64)
+    sidebar = page.get_by_test_id("stSidebar")
+    for i in range(10):
+        name = f"e2e-open-{i}"
+        fill_name(page, name)
+        page.get_by_role("button", name="Start training").click()
+        expect(page.get_by_text(re.compile(rf"{name} is registered: test accuracy"))).to_be_visible(timeout=120_000)
+        active = registry.active(train_server.models_root)[0].name
+        assert active != name
+        page.get_by_role("button", name="Open in Analysis").first.click()
+        expect(page.get_by_role("heading", name="Analysis", exact=True)).to_be_visible(timeout=60_000)
+        wait_for_app(page)
+        expect(sidebar.get_by_role("combobox")).to_have_value(re.compile(rf"^{name} · "), timeout=SLOW)
+        expect(sidebar.get_by_text(f"Used on these pages; the active model is {active}.")).to_be_visible(timeout=SLOW)
+        expect(sidebar.get_by_text("The active model, used by default")).to_have_count(0)
+        expect(page.get_by_text(re.compile(rf"^Model: {name} · "))).to_be_visible(timeout=SLOW)
+        page.wait_for_timeout(1500)  # and it stays so
+        expect(sidebar.get_by_role("combobox")).to_have_value(re.compile(rf"^{name} · "))
+        page.get_by_role("link", name="Train").click()
+        expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible(timeout=60_000)
+        wait_for_app(page)
+
+
+# TensorFlow 2.21 prints these two lines at import whatever TF_CPP_MIN_LOG_LEVEL says (tensorflow#100442).
+TENSORFLOW_IMPORT_LINES = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\)|port\.cc:\d+\] oneDNN custom operations are on"
+)
+
+
+def test_using_every_page_leaves_no_warning_and_no_traceback_in_the_server_log(page, train_server):
+    """After this module's runs (short trainings, Open in Analysis): draw, upload, Analysis's tabs, My samples."""
+    from mnist_core.examples import list_examples
+
+    page.goto(train_server.url + "/")
+    page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=120_000)
+    box = page.locator("canvas.upper-canvas").first.bounding_box()
+    page.mouse.move(box["x"] + 0.55 * box["width"], box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.55 * box["width"], box["y"] + 0.85 * box["height"], steps=30)
+    page.mouse.up()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Prediction")).to_be_visible(timeout=SLOW)
+    page.get_by_role("link", name="Upload").click()
+    page.get_by_role("button", name=list_examples()[0].title).click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Number read")).to_be_visible(timeout=SLOW)
+    page.get_by_role("link", name="Analysis").click()
+    for tab in ("Training curves", "Calibration", "Compare", "Dataset", "Errors"):
+        page.get_by_role("tab", name=tab).click()
+        wait_for_app(page)
+    page.get_by_role("link", name="My samples").click()
+    expect(page.get_by_role("heading", name="My samples")).to_be_visible(timeout=SLOW)
+    page.get_by_role("link", name="Train").click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible(timeout=SLOW)
+    wait_for_app(page)
+    use_a_subset(page)  # shows the training-set size input
+    assert not page.get_by_test_id("stException").count()
+    log = Path(train_server.log.name).read_text()
+    noisy = [
+        line
+        for line in log.splitlines()
+        if re.search(r"warn|error|traceback|exception", line, re.I) and not TENSORFLOW_IMPORT_LINES.search(line)
+    ]
+    assert not noisy, "\n".join(noisy[:20])
