@@ -6,10 +6,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: run test lint format data chromium bench bench-deps bench-real clean-venv
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -e .
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
@@ -47,9 +47,9 @@ bench-deps: $(VENV)/.bench-installed chromium data
 	@bash scripts/ensure-bench-fonts.sh
 
 bench: bench-deps
-	$(PY) bench/bench_predict_latency.py
-	$(PY) bench/bench_robustness.py
-	$(PY) bench/bench_draw_latency.py --samples 30
+	$(PY) -m bench.bench_predict_latency
+	$(PY) -m bench.bench_robustness
+	$(PY) -m bench.bench_draw_latency --samples 30
 
 # Real handwriting and non-digits (fonts, optdigits, strokes, shapes), then strokes on the real canvas.
 bench-real: bench-deps

@@ -12,7 +12,7 @@ no script running, the metrics and the confusion matrix drawn, and every gallery
 - switching to the Dataset tab (the heaviest: 42 digit tiles and two charts);
 - and, for comparison, the page's Python alone: AppTest reruns with everything cached.
 
-    .venv/bin/python bench/bench_analysis.py [--models DIR] [--visits 7]
+    .venv/bin/python -m bench.bench_analysis [--models DIR] [--visits 7]
 
 Prints the medians and maxima in seconds and writes bench/out/analysis.json.
 """
@@ -27,8 +27,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
 

@@ -7,7 +7,11 @@ inside the browser: a capture-phase ``mouseup`` listener and a MutationObserver 
 so every sample is one full round trip: the component's own 200 ms send debounce, the PNG upload,
 the fragment rerun (decode, preprocess, predict) and the browser drawing the result.
 
-    .venv/bin/python bench/bench_draw_latency.py [--samples 60] [--models DIR]
+    .venv/bin/python -m bench.bench_draw_latency [--samples 60] [--models DIR] [--file-watcher auto]
+
+``--file-watcher auto`` runs the server with Streamlit's file watcher on (as ``streamlit run`` does without
+the project's config), watching the project and the ``.venv`` inside it; the server's idle CPU over
+``--idle-seconds`` and its inotify-overflow log lines are reported either way.
 
 It also times, in this process, the work the page does for one stroke before and after the
 "Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
@@ -25,12 +29,9 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
 from tests.e2e.test_draw_e2e import STROKES, canvas_box, clear, draw
@@ -121,23 +122,55 @@ def measure(url: str, samples: int, warmup: int = 3) -> tuple[list[float], list[
     return latencies, to_send
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu_percent(url: str, pid: int, seconds: float) -> float:
+    """The server's CPU while one tab sits open on the Draw page, doing nothing."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        wait_for_app(page)
+        canvas_box(page)
+        page.wait_for_timeout(3000)
+        before, start = cpu_seconds(pid), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        used = cpu_seconds(pid) - before
+        browser.close()
+    return round(100 * used / (time.perf_counter() - start), 2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--models", type=Path, help="registry root (default: a copy of the committed models/)")
+    parser.add_argument("--file-watcher", choices=["none", "auto"], default="none", help="Streamlit's server.fileWatcherType")
+    parser.add_argument("--idle-seconds", type=float, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.models or copy_default_registry(Path(tmp) / "models")
-        server = AppServer(root)
+        server = AppServer(root, "--server.fileWatcherType", args.file_watcher, "--server.runOnSave", "false")
         try:
+            idle = idle_cpu_percent(server.url, server.proc.pid, args.idle_seconds) if args.idle_seconds else None
             load_before = os.getloadavg()[0]
             started = time.time()
             latencies, to_send = measure(server.url, args.samples)
             load_after = os.getloadavg()[0]
         finally:
             server.stop()
+        overflow = sum("queue overflow" in line.lower() for line in Path(server.log.name).read_text().splitlines())
         work = server_work(root)
     result = {
+        "file_watcher": args.file_watcher,
+        "server_idle_cpu_percent": idle,
+        "inotify_overflow_log_lines": overflow,
         "samples": len(latencies),
         "p50_ms": round(statistics.median(latencies), 1),
         "p90_ms": round(percentile(latencies, 90), 1),

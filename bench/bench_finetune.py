@@ -5,8 +5,8 @@ saves 20 in a private store, fine-tunes the default model with ``TrainConfig.for
 and reports the held-out 20 before and after, MNIST test accuracy before and after, and the
 wall time of ``train_and_register`` (training, test-set evaluation and the atomic save).
 
-    .venv/bin/python bench/bench_finetune.py --limit 6000          # the end-to-end test's setting
-    .venv/bin/python bench/bench_finetune.py                       # the Train page's fine-tune preset
+    .venv/bin/python -m bench.bench_finetune --limit 6000          # the end-to-end test's setting
+    .venv/bin/python -m bench.bench_finetune                       # the Train page's fine-tune preset
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 

@@ -4,15 +4,10 @@ Each session (its own Chromium context) draws a digit with the mouse, waits for 
 metric, checks it, clears, and starts again. Reports errors, wrong readings, latency from mouse-up
 to the reading (p50/p99), and the server's memory (RSS) over time. Bounded: it stops by itself.
 
-    .venv/bin/python bench/bench_load.py --sessions 20 --seconds 60
+    .venv/bin/python -m bench.bench_load --sessions 20 --seconds 60
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio

@@ -7,7 +7,7 @@ against the digit, and reads the rest of the rerun. Without 20 browsers on the s
 app itself is the bottleneck, so a few minutes make thousands of readings: enough to see whether
 the server's memory grows per reading. Loopback only; bounded in time; it stops by itself.
 
-    .venv/bin/python bench/bench_load_ws.py --clients 20 --seconds 180
+    .venv/bin/python -m bench.bench_load_ws --clients 20 --seconds 180
 
 Prints readings, wrong readings, errors, latency from send to "Prediction" (p50/p99), and the
 server's RSS against the number of readings (least-squares slope after a warm-up third), and
@@ -16,11 +16,6 @@ writes bench/out/load_ws.json.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import argparse
 import asyncio
 import json
@@ -28,6 +23,7 @@ import os
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import websockets

@@ -1,6 +1,6 @@
 """Latency of reading one drawing: ``from_canvas`` + ``Predictor.predict_proba`` on a 280x280 canvas.
 
-    .venv/bin/python bench/bench_predict_latency.py [--model NAME] [--runs 1000] [--accuracy 1000]
+    .venv/bin/python -m bench.bench_predict_latency [--model NAME] [--runs 1000] [--accuracy 1000]
 
 Prints p50/p99 of the preprocessing, the compiled predict and both together, and the same
 predict through ``model.predict`` for comparison, as a Markdown table for BENCHMARKS.md.
@@ -13,12 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 

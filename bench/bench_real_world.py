@@ -5,7 +5,7 @@ calibrated probabilities, is_digit). A digit counts as read right only when the 
 read from the image are exactly its label, so a refused real digit is an error. A non-digit counts
 as refused when no digit is accepted from its image.
 
-    .venv/bin/python bench/bench_real_world.py [--model NAME] [--json bench/out/real_world.json]
+    .venv/bin/python -m bench.bench_real_world [--model NAME] [--json bench/out/real_world.json]
 
 Sets (bench/realworld.py): font-digit photos, font-number photos, stroke-digit photos, UCI optdigits
 (43 other writers, 8x8), non-digit photos (font letters and symbols, drawn shapes), and the MNIST test

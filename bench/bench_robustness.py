@@ -2,15 +2,10 @@
 draw (shifted, rotated, thicker, thinner, smaller, larger), each put through the project's own
 preprocessing (``preprocess.normalize``) before the model sees it.
 
-    .venv/bin/python bench/bench_robustness.py [--model NAME] [--limit N]
+    .venv/bin/python -m bench.bench_robustness [--model NAME] [--limit N]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import os

@@ -3,15 +3,10 @@
 Same preset, batch size, data pipeline and optimizer; the second epoch of each is timed
 (the first includes tracing). Runs alternate A/B to share any machine noise.
 
-    .venv/bin/python bench/bench_train_overhead.py --preset seed004 --batch-size 64 --limit 20000 --rounds 3
+    .venv/bin/python -m bench.bench_train_overhead --preset seed004 --batch-size 64 --limit 20000 --rounds 3
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import math

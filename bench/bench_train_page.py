@@ -7,7 +7,7 @@ settings. Runs alternate (CLI, page, CLI, page, ...) so that a change in the mac
 hits both alike. Each side's epochs come from its model card (``epoch_seconds``, measured by
 the training callback); the first epoch (graph tracing) is reported apart from the rest.
 
-    .venv/bin/python bench/bench_train_page.py [--pairs 3] [--limit 12000] [--epochs 3]
+    .venv/bin/python -m bench.bench_train_page [--pairs 3] [--limit 12000] [--epochs 3]
 
 Private temporary registries only; it stops by itself (each run is bounded to 15 minutes).
 """
@@ -24,8 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer

@@ -1,15 +1,12 @@
 """The seed-preset table of BENCHMARKS.md, from the model cards in the registry.
 
-.venv/bin/python bench/seed_table.py seed004-v1 seed001-v1 ...
+.venv/bin/python -m bench.seed_table seed004-v1 seed001-v1 ...
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mnist_core import registry
 

@@ -11,7 +11,7 @@ loop-3-original.png (loop-failed.png: the page when a step failed).
 It runs the real app on a private copy of models/ with 19 more such twos already saved (the
 generator of tests/test_finetune.py), and fine-tunes for real (a minute or two on 2 cores).
 
-    .venv/bin/python scripts/loop_screenshots.py [--out docs]
+    .venv/bin/python -m scripts.loop_screenshots [--out docs]
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 # A crossed Z: top bar, diagonal, bottom bar, and the bar through the middle (unit box, y down).
 CROSSED_TWO = [[(0.05, 0.0), (0.95, 0.0), (0.05, 1.0), (1.0, 1.0)], [(0.25, 0.5), (0.75, 0.5)]]

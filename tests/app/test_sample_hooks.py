@@ -10,12 +10,10 @@ from tests.conftest import PROJECT_ROOT
 
 def controls_script() -> None:
     """A reading of an MNIST 7 (as the model read it: ``digit``) with the save controls under it."""
-    import sys
 
     import numpy as np
     import streamlit as st
 
-    sys.path.insert(0, st.session_state["root"])
     from app_pages.sample_widgets import sample_controls, sample_popover
     from mnist_core.inference import DigitReading
 
@@ -72,11 +70,9 @@ def test_the_upload_popover_saves_with_source_upload(tiny_registry):
 
 
 def train_script() -> None:
-    import sys
 
     import streamlit as st
 
-    sys.path.insert(0, st.session_state["root"])
     from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 
     training_sample_controls()
@@ -100,11 +96,7 @@ def test_train_controls_fill_in_a_finetune_of_the_active_model(tiny_registry):
 
 
 def report_script() -> None:
-    import sys
 
-    import streamlit as st
-
-    sys.path.insert(0, st.session_state["root"])
     from app_pages.sample_widgets import samples_report
     from mnist_core import registry
 

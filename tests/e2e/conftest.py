@@ -38,9 +38,9 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run app.py`` on a free port, against a given registry root."""
+    """``streamlit run app.py`` on a free port, against a given registry root (``options``: more flags, last wins)."""
 
-    def __init__(self, models_root: Path):
+    def __init__(self, models_root: Path, *options: str):
         self.models_root = models_root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -49,7 +49,7 @@ class AppServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), "--server.headless", "true",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-             "--server.address", "127.0.0.1"],  # loopback only; and no lookup of an external address (offline: a warning)
+             "--server.address", "127.0.0.1", *options],  # loopback only; and no lookup of an external address (offline: a warning)
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         deadline = time.time() + 60
