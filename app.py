@@ -1,11 +1,15 @@
 """MNIST Studio: start-up, page config, navigation over app_pages/, and the sidebar model picker."""
 
+from pathlib import Path
+
 import streamlit as st
 
 import app_pages.startup  # noqa: F401  (first, once per process: the garbage collector and Keras' clear_session)
 from app_pages.common import model_sidebar, resume_training_queue
 
-st.set_page_config(page_title="MNIST Studio", page_icon=":material/draw:", layout="wide")
+ICON = Path(__file__).parent / "app_pages" / "assets" / "icon.png"
+
+st.set_page_config(page_title="MNIST Studio", page_icon=str(ICON), layout="wide")  # a file: a :material/ icon is fetched from the web
 
 navigation = st.navigation(
     [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core import registry
+from mnist_core import registry, synthetic
 from mnist_core.inference import Predictor
 from tests.conftest import PROJECT_ROOT
 
@@ -34,3 +34,56 @@ def test_default_model_scores_what_its_card_says_on_the_test_set(mnist, test_set
 def test_default_model_folder_stays_small():
     folder = registry.active(PROJECT_ROOT / "models")[0].path
     assert sum(f.stat().st_size for f in folder.iterdir()) <= 5 * 1024 * 1024
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float, n: int = 24) -> list[tuple[float, float]]:
+    return [
+        (cx + r * np.cos(np.radians(start + (end - start) * i / n)), cy + r * np.sin(np.radians(start + (end - start) * i / n)))
+        for i in range(n + 1)
+    ]
+
+
+# A heart, as one pen stroke in a unit box: a kind of mark the non-digit generator never draws.
+HEART = [*_arc(0.28, 0.3, 0.22, 180, 360), *_arc(0.72, 0.3, 0.22, 180, 360), (0.5, 1.0), (0.06, 0.35)]
+
+
+def heart_on_canvas(size: int = 336, pen: int = 24) -> np.ndarray:
+    return synthetic.canvas_rgba(
+        [[(40 + x * (size - 80), 40 + y * (size - 80)) for x, y in HEART]],
+        size=size,
+        stroke_width=pen,
+        background=(255, 255, 255),
+        colour=(17, 17, 17),
+    )
+
+
+@pytest.fixture(scope="module")
+def default_predictor(default_model_name) -> Predictor:
+    return Predictor.load(default_model_name, root=PROJECT_ROOT / "models")
+
+
+@pytest.mark.parametrize("pen", [14, 24, 36])
+def test_default_model_refuses_a_heart_drawn_on_the_canvas(default_predictor, pen):
+    reading = default_predictor.read_canvas(heart_on_canvas(pen=pen))
+    assert reading is not None and not reading.is_digit, f"a heart read as a {reading.digit} at {reading.confidence:.1%}"
+
+
+def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predictor, mnist):
+    readings = [
+        default_predictor.read_canvas(
+            synthetic.canvas_rgba(mnist.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+        )
+        for i in range(40)
+    ]
+    refused = [i for i, r in enumerate(readings) if not r.is_digit]
+    right = sum(r.digit == mnist.y_test[i] for i, r in enumerate(readings))
+    assert not refused, f"test digits {refused} refused"
+    assert right >= 38
+
+
+def test_default_model_reads_a_photographed_number_and_reports_the_heart_in_it(default_predictor, mnist):
+    heart = synthetic.canvas_rgba([[(30 + x * 140, 30 + y * 140) for x, y in HEART]], size=200, stroke_width=12)[..., 3]  # ink in alpha
+    photo = synthetic.compose([mnist.x_test[0], heart, mnist.x_test[1]], 5, digit_height=80)
+    readings = default_predictor.read(photo.image)
+    assert [r.is_digit for r in readings] == [True, False, True]
+    assert [r.digit for r in readings if r.is_digit] == [int(mnist.y_test[0]), int(mnist.y_test[1])]
