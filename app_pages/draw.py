@@ -85,6 +85,7 @@ def draw_and_read(model) -> None:
     """Reruns alone at each stroke, so the rest of the app is not redrawn."""
     pad, result_col = st.columns([1, 1.15], gap="large")
     with pad:
+        phone_reading = st.container(key="phone-reading")  # filled below, once the drawing is read
         stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
         canvas = st_canvas(
             stroke_width=stroke,
@@ -112,6 +113,12 @@ def draw_and_read(model) -> None:
         reading = st.session_state["draw_reading"] = model.read_canvas(rgba)
     else:  # blank, or reloading after an undo or redo: the last reading stands until the picture comes
         reading = st.session_state.get("draw_reading") if strokes else None
+    with phone_reading:
+        if reading is None:
+            st.caption("Draw a digit from 0 to 9 in the white square.")
+        else:
+            value = str(reading.digit) if reading.is_digit else "?"
+            st.markdown(f"<span class='phone-digit'>{value}</span> {confidence(reading.confidence)}", unsafe_allow_html=True)
     with result_col:
         if reading is None:
             st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
@@ -122,7 +129,16 @@ def draw_and_read(model) -> None:
         show_what_the_model_sees(model, reading)
 
 
-BIG_DIGIT = "<style>.st-key-prediction [data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1}</style>"
+# The big digit; and on a phone, where the columns stack, a reading above the canvas, in view as you draw.
+BIG_DIGIT = """<style>
+.st-key-prediction [data-testid='stMetricValue'] {font-size: 4.5rem; line-height: 1.1}
+.st-key-phone-reading {display: none}
+.st-key-phone-reading .phone-digit {font-size: 2.4rem; font-weight: 600; margin-right: 0.4rem}
+@media (max-width: 640px) {
+  .st-key-phone-reading {display: flex; min-height: 3.2rem}
+  .st-key-draw-caption {display: none}
+}
+</style>"""
 
 st.title("Draw a digit")
 st.html(BIG_DIGIT)
@@ -130,5 +146,6 @@ model = predictor()
 if model is None:
     no_model_message()
     st.stop()
-st.caption(f"Read live by **{model.name}** each time you lift the pen.")
+with st.container(key="draw-caption"):
+    st.caption(f"Read live by **{model.name}** each time you lift the pen.")
 draw_and_read(model)

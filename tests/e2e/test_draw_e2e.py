@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -133,3 +134,45 @@ def test_undo_and_redo_are_buttons_beside_the_canvas(draw_page):
     expect(undo).to_be_disabled()
     redo.click()
     assert_prediction(draw_page, 1)
+
+
+def touch_stroke(cdp, points: list[Point]) -> None:
+    """One finger stroke, as a phone's touch screen sends it."""
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_on_a_phone_a_finger_drawn_digit_is_read_in_view_of_the_canvas(app_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_server.url)
+        wait_for_app(page)
+        page.get_by_text("Draw a digit from 0 to 9").first.wait_for(timeout=120_000)
+        box = canvas_box(page)
+        cdp = context.new_cdp_session(page)
+        x, y, h = box["x"] + 0.55 * box["width"], box["y"] + 0.15 * box["height"], 0.7 * box["height"]
+        touch_stroke(cdp, [(x, y + h * i / 24) for i in range(25)])
+        reading = page.locator(".st-key-phone-reading")
+        expect(reading).to_contain_text("1", timeout=30_000)
+        wait_for_app(page)
+        inside = page.evaluate(
+            """() => { const r = document.querySelector('.st-key-phone-reading').getBoundingClientRect();
+                       return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }"""
+        )
+        assert inside, "the reading is not on screen with the canvas"
+        assert re.search(r"\d+(\.\d)?%", reading.inner_text()), "the confidence is not beside the digit"
+        scroll = page.evaluate("() => [window.scrollX, window.scrollY, document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll[0] == 0 and scroll[1] == 0, f"drawing scrolled the page: {scroll}"
+        assert scroll[2] <= scroll[3], f"the page scrolls sideways: {scroll}"
+        strokes_before = page.locator("canvas.lower-canvas").first.evaluate("c => c.toDataURL()")
+        title = page.get_by_role("heading", name="Draw a digit").bounding_box()
+        touch_stroke(cdp, [(title["x"] + 40, title["y"] + 10 - 8 * i) for i in range(10)])  # a swipe on the page, off the canvas
+        page.wait_for_timeout(800)
+        assert page.locator("canvas.lower-canvas").first.evaluate("c => c.toDataURL()") == strokes_before, (
+            "a swipe off the canvas drew on it"
+        )
+    finally:
+        context.close()
