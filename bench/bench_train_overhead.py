@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
-from mnist_core import architectures, data, training
+from mnist_core import architectures, data, run_events, training
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -47,7 +47,7 @@ def plain_fit(config: training.TrainConfig, x, y) -> float:
 def reported_fit(config: training.TrainConfig, x, y) -> float:
     events = []
     result = training.train(config, (x, y), events.append)
-    assert any(e["type"] == "batch" for e in events)
+    assert any(isinstance(e, run_events.Batch) for e in events)
     return len(x) / result.epoch_seconds[-1]
 
 

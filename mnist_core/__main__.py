@@ -39,7 +39,7 @@ def cmd_train(args) -> int:
 
     from tqdm import tqdm
 
-    from mnist_core import data, training
+    from mnist_core import data, run_events, training
 
     if args.config:
         config = training.TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
@@ -55,22 +55,22 @@ def cmd_train(args) -> int:
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
     bar = tqdm(total=1, unit="step", dynamic_ncols=True, file=sys.stderr)
 
-    def on_event(event: dict) -> None:
-        kind = event["type"]
-        if kind == "start":
-            bar.reset(total=event["total_steps"])
-        elif kind == "batch":
-            bar.n = event["global_step"]
-            bar.set_postfix(
-                epoch=event["epoch"], loss=f"{event['loss']:.4f}", acc=f"{event['accuracy']:.4f}", sps=f"{event['samples_per_sec']:.0f}"
-            )
-            bar.refresh()
-        elif kind == "epoch":
-            val = f", val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
-            bar.write(f"epoch {event['epoch']}: loss {event['loss']:.4f}, acc {event['accuracy']:.4f}{val} ({event['seconds']:.0f} s)")
-        elif kind == "evaluating":
-            bar.close()
-            print("Evaluating on the test set ...", file=sys.stderr)
+    def on_event(event: run_events.Event) -> None:
+        match event:
+            case run_events.Start():
+                bar.reset(total=event.total_steps)
+            case run_events.Batch():
+                bar.n = event.global_step
+                bar.set_postfix(
+                    epoch=event.epoch, loss=f"{event.loss:.4f}", acc=f"{event.accuracy:.4f}", sps=f"{event.samples_per_sec:.0f}"
+                )
+                bar.refresh()
+            case run_events.Epoch():
+                val = f", val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
+                bar.write(f"epoch {event.epoch}: loss {event.loss:.4f}, acc {event.accuracy:.4f}{val} ({event.seconds:.0f} s)")
+            case run_events.Evaluating():
+                bar.close()
+                print(run_events.PHASE_TEXT["evaluating"], file=sys.stderr)
 
     info = training.train_and_register(config, dataset, on_event)
     print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")

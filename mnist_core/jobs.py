@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import math
 import os
 import re
 import secrets
@@ -34,17 +33,18 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import formatting, registry
+from mnist_core import formatting, registry, run_events
 from mnist_core.settings import PROJECT_ROOT, runs_dir
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
 TERMINAL = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
 RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
-CONFIG, STATUS, PROGRESS, LOG, CANCEL = "config.json", "status.json", "progress.jsonl", "log.txt", "cancel"
+CONFIG, STATUS, LOG, CANCEL = "config.json", "status.json", "log.txt", "cancel"
+PROGRESS = run_events.PROGRESS
 QUEUE_FILE, LOCK_FILE = "queue.json", ".lock"
 POLL_SECONDS = 0.5  # the supervisor's beat
 TERM_AFTER, KILL_AFTER = 5.0, 15.0  # seconds after a cancel request: SIGTERM, then SIGKILL
@@ -414,110 +414,9 @@ def _launch(run: Run) -> None:
     _update_status(run.path, state=RUNNING, started=time.time(), pid=proc.pid, pid_start=_proc_start_time(proc.pid))
 
 
-# ---------------------------------------------------------------- progress, for the page
-
-
-@dataclass
-class Progress:
-    phase: str = "starting"  # starting, loading, training, evaluating, calibrating, saving, done
-    total_steps: int = 0
-    step: int = 0
-    epoch: int = 0
-    epochs: int = 0
-    train_samples: int = 0
-    samples_per_sec: float | None = None
-    batch_loss: float | None = None
-    batch_accuracy: float | None = None
-    eta_seconds: float | None = None
-    epoch_rows: list[dict] = field(default_factory=list)  # epoch, loss, accuracy, val_loss, val_accuracy, seconds
-    batch_losses: list[dict] = field(default_factory=list)  # step, loss (thinned to a few hundred points)
-
-    @property
-    def fraction(self) -> float:
-        return min(self.step / self.total_steps, 1.0) if self.total_steps else 0.0
-
-    @property
-    def history(self) -> dict[str, list[float]]:
-        """The per-epoch metrics so far, shaped like Keras' ``History.history``."""
-        keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if any(r.get(k) is not None for r in self.epoch_rows)]
-        return {k: [r.get(k) for r in self.epoch_rows] for k in keys}
-
-    def metrics(self) -> list[tuple[str, str, list[float] | None]]:
-        """(label, value, sparkline) for the live run's figures; "-" until the first batch. The batch loss has its curve."""
-        values = [
-            f"{self.epoch} / {self.epochs}", f"{self.samples_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
-        ]  # fmt: skip
-        labels = ["Epoch", "Samples / s", "Running batch loss", "Batch accuracy"]
-        curves = [None, None, [b["loss"] for b in self.batch_losses] or None, None]
-        return [(label, value if self.step else "-", curve) for label, value, curve in zip(labels, values, curves, strict=True)]
-
-    def describe(self) -> str:
-        """The progress bar's text."""
-        if self.phase in PHASE_TEXT:
-            return PHASE_TEXT[self.phase]
-        eta = f" · about {formatting.clock(self.eta_seconds)} left" if self.eta_seconds is not None else ""
-        return f"Epoch {max(self.epoch, 1)} of {self.epochs} · step {self.step:,} of {self.total_steps:,}{eta}"
-
-
-PHASE_TEXT = {
-    "starting": "Starting the training process ...",
-    "loading": "Loading TensorFlow and MNIST ...",
-    "evaluating": "Evaluating on the 10,000 test digits ...",
-    "calibrating": "Calibrating its confidence on the held-out images ...",
-    "saving": "Saving the model ...",
-    "done": "Registered.",
-}
-_progress_cache: dict[Path, tuple[int, list[dict]]] = {}
-_progress_lock = threading.Lock()
-
-
-def _events(folder: Path) -> list[dict]:
-    """The run's events, read incrementally (only complete lines) and cached per process."""
-    path = folder / PROGRESS
-    with _progress_lock:
-        offset, events = _progress_cache.get(path, (0, []))
-        try:
-            with open(path, "rb") as f:
-                if os.fstat(f.fileno()).st_size < offset:
-                    offset, events = 0, []
-                f.seek(offset)
-                chunk = f.read()
-        except OSError:
-            return []
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        events = events + [json.loads(line) for line in complete.splitlines() if line.strip()]
-        if path not in _progress_cache and len(_progress_cache) >= 8:  # only the live run is read often
-            _progress_cache.clear()
-        _progress_cache[path] = (offset + len(complete), events)
-        return events
-
-
-def progress(run: Run, max_points: int = 300) -> Progress:
-    p = Progress()
-    started_at = None
-    for event in _events(run.path):
-        kind = event.get("type")
-        if kind == "start":
-            p.phase, started_at = "training", event.get("time")
-            p.total_steps, p.epochs, p.train_samples = event["total_steps"], event["epochs"], event["train_samples"]
-        elif kind == "batch":
-            p.step, p.epoch = event["global_step"], event["epoch"]
-            p.samples_per_sec, p.batch_loss, p.batch_accuracy = event["samples_per_sec"], event["loss"], event["accuracy"]
-            p.batch_losses.append({"step": event["global_step"], "loss": event["loss"]})
-            if started_at and event.get("time", 0) > started_at and p.step:
-                rate = p.step / (event["time"] - started_at)
-                p.eta_seconds = max((p.total_steps - p.step) / rate - (time.time() - event["time"]), 0.0)
-        elif kind == "epoch":
-            p.epoch_rows.append({k: event.get(k) for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")})
-        elif kind == "loading":
-            p.phase = kind
-        elif kind in ("evaluating", "calibrating", "saving"):
-            p.phase, p.eta_seconds, p.step = kind, None, p.total_steps
-        elif kind == "registered":
-            p.phase = "done"
-    stride = math.ceil(len(p.batch_losses) / max_points) if p.batch_losses else 1
-    p.batch_losses = p.batch_losses[::-1][::stride][::-1]  # thinned, always ending with the latest
-    return p
+def progress(run: Run, max_points: int = 300) -> run_events.Progress:
+    """What the Train page shows of a run (``run_events.progress`` of its folder)."""
+    return run_events.progress(run.path, max_points)
 
 
 # ---------------------------------------------------------------- results, for the page
@@ -635,13 +534,13 @@ def run_child(run_dir: Path, data_source: str | None = None) -> int:
         _update_status(run_dir, child_pid=os.getpid())
     events = open(run_dir / PROGRESS, "a", buffering=1)  # noqa: SIM115 (open for the whole run)
 
-    def on_event(event: dict) -> None:
-        if event["type"] == "saving":  # a short, atomic step: let it finish (SIGKILL still ends a hang)
+    def on_event(event: run_events.Event) -> None:
+        if isinstance(event, run_events.Saving):  # a short, atomic step: let it finish (SIGKILL still ends a hang)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        events.write(json.dumps({**event, "time": time.time()}) + "\n")
-        if event["type"] == "epoch":
-            val = f", val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
-            print(f"epoch {event['epoch']}: loss {event['loss']:.4f}, acc {event['accuracy']:.4f}{val} ({event['seconds']:.1f} s)")
+        events.write(event.stamped().to_json() + "\n")
+        if isinstance(event, run_events.Epoch):
+            val = f", val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
+            print(f"epoch {event.epoch}: loss {event.loss:.4f}, acc {event.accuracy:.4f}{val} ({event.seconds:.1f} s)")
 
     def before_save() -> None:
         if cancel_file.exists():
@@ -651,7 +550,7 @@ def run_child(run_dir: Path, data_source: str | None = None) -> int:
         with _locked(runs):
             _update_status(run_dir, ended=time.time(), **status)
 
-    on_event({"type": "loading"})
+    on_event(run_events.Loading())
     try:
         from mnist_core import data, training
 

@@ -1,8 +1,8 @@
 """Fit a preset with progress events and cancellation.
 
-``train(config, on_event, should_stop)`` runs ``model.fit`` on a tf.data pipeline and emits:
-``start`` (total steps), ``batch`` (every half second: running loss, accuracy, samples/s),
-``epoch`` (train and validation metrics) and ``end``. It stops within one batch when
+``train(config, on_event, should_stop)`` runs ``model.fit`` on a tf.data pipeline and emits
+``run_events``: ``Start`` (total steps), ``Batch`` (every half second: running loss, accuracy,
+samples/s), ``Epoch`` (train and validation metrics) and ``End``. It stops within one batch when
 ``should_stop()`` turns true.
 """
 
@@ -19,10 +19,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures
+from mnist_core import architectures, run_events
 
-Event = dict
-OnEvent = Callable[[Event], None]
+OnEvent = Callable[[run_events.Event], None]
 
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
 LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split"}
@@ -377,15 +376,14 @@ class _ProgressCallback(keras.callbacks.Callback):
             logs = logs or {}
             rate = (batch + 1 - self.last_step) * self.batch_size / max(now - self.last_time, 1e-9)
             self.on_event(
-                {
-                    "type": "batch",
-                    "epoch": self.epoch + 1,
-                    "step": batch + 1,
-                    "global_step": self.epoch * self.steps_per_epoch + batch + 1,
-                    "loss": float(logs.get("loss", float("nan"))),
-                    "accuracy": float(logs.get("accuracy", float("nan"))),
-                    "samples_per_sec": rate,
-                }
+                run_events.Batch(
+                    epoch=self.epoch + 1,
+                    step=batch + 1,
+                    global_step=self.epoch * self.steps_per_epoch + batch + 1,
+                    loss=float(logs.get("loss", float("nan"))),
+                    accuracy=float(logs.get("accuracy", float("nan"))),
+                    samples_per_sec=rate,
+                )
             )
             self.last_time, self.last_step = now, batch + 1
         if batch + 1 == self.steps_per_epoch and not self.stopped:  # Keras validates right after this batch
@@ -394,9 +392,8 @@ class _ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.epoch_start
         self.epoch_seconds.append(seconds)
-        event = {"type": "epoch", "epoch": epoch + 1, "seconds": seconds}
-        event.update({k: float(v) for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")})
-        self.on_event(event)
+        metrics = {k: float(v) for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+        self.on_event(run_events.Epoch(epoch=epoch + 1, seconds=seconds, **metrics))
 
 
 def _digit_or_uniform_loss(y_true, probs):
@@ -524,24 +521,23 @@ def train(
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
     progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
     on_event(
-        {
-            "type": "start",
-            "total_steps": total_steps,
-            "steps_per_epoch": steps_per_epoch,
-            "epochs": config.epochs,
-            "train_samples": len(x_train),
-            "val_samples": 0 if val is None else len(val[0]),
-            "user_samples": 0 if user is None else len(user[0]),
-            "non_digits": marks,
-            "sample_repeats": repeats,
-        }
+        run_events.Start(
+            total_steps=total_steps,
+            steps_per_epoch=steps_per_epoch,
+            epochs=config.epochs,
+            train_samples=len(x_train),
+            val_samples=0 if val is None else len(val[0]),
+            user_samples=0 if user is None else len(user[0]),
+            non_digits=marks,
+            sample_repeats=repeats,
+        )
     )
     started = time.perf_counter()
     history = fit_model.fit(
         train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=[progress], verbose=0
     )
     seconds = time.perf_counter() - started
-    on_event({"type": "end", "stopped": progress.stopped, "seconds": seconds})
+    on_event(run_events.End(stopped=progress.stopped, seconds=seconds))
     return TrainResult(
         model=model,
         history={k: [float(v) for v in values] for k, values in history.history.items()},
@@ -672,7 +668,7 @@ def train_and_register(
     result = train(config, (dataset.x_train, dataset.y_train), on_event, should_stop)
     if result.stopped:
         return None
-    on_event({"type": "evaluating"})
+    on_event(run_events.Evaluating())
     probs = evaluation.predict_in_batches(result.model, dataset.x_test)
     ev = evaluation.Evaluation(probs.astype(np.float16).astype(np.float32), dataset.y_test)
     card = {
@@ -693,7 +689,7 @@ def train_and_register(
     if warning := health_warning(result.history, ev.accuracy):
         card["warning"] = warning
     if result.val is not None:
-        on_event({"type": "calibrating"})
+        on_event(run_events.Calibrating())
         card["calibration"] = calibration_entry(result.model, result.val, (dataset.x_test, dataset.y_test), probs)
     buf = __import__("io").BytesIO()
     np.savez_compressed(buf, probs=probs.astype(np.float16))
@@ -703,7 +699,7 @@ def train_and_register(
         np.savez_compressed(used, x=result.user_samples[0], y=result.user_samples[1])
         extra[SAMPLES_FILE] = used.getvalue()
     before_save()
-    on_event({"type": "saving", "name": name})
+    on_event(run_events.Saving(name=name))
     info = registry.save(name, result.model, card, extra_files=extra)
-    on_event({"type": "registered", "name": name, "test_accuracy": ev.accuracy})
+    on_event(run_events.Registered(name=name, test_accuracy=ev.accuracy))
     return info

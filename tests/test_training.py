@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import registry, training
+from mnist_core import registry, run_events, training
 from mnist_core.training import ConfigError, TrainConfig
 
 
@@ -45,16 +45,17 @@ def test_training_512_samples_emits_progress_events(mnist):
     events = []
     config = TrainConfig(preset="seed004", epochs=1, batch_size=32, val_split=0.25, limit=512)
     result = training.train(config, (mnist.x_train, mnist.y_train), events.append)
-    kinds = [e["type"] for e in events]
+    kinds = [e.KIND for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end" and "epoch" in kinds
     start = events[0]
-    assert start["train_samples"] == 384 and start["val_samples"] == 128
-    assert start["total_steps"] == 12  # ceil(384 / 32)
-    batches = [e for e in events if e["type"] == "batch"]
-    assert batches and batches[-1]["global_step"] == 12
-    assert all(np.isfinite(b["loss"]) and b["samples_per_sec"] > 0 for b in batches)
-    epoch = next(e for e in events if e["type"] == "epoch")
-    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= epoch.keys()
+    assert start.train_samples == 384 and start.val_samples == 128
+    assert start.total_steps == 12  # ceil(384 / 32)
+    batches = [e for e in events if isinstance(e, run_events.Batch)]
+    assert batches and batches[-1].global_step == 12
+    assert all(np.isfinite(b.loss) and b.samples_per_sec > 0 for b in batches)
+    epoch = next(e for e in events if isinstance(e, run_events.Epoch))
+    assert None not in (epoch.loss, epoch.accuracy, epoch.val_loss, epoch.val_accuracy)
+    assert run_events.Event.from_json(epoch.to_json()) == epoch  # what the child writes, the page reads back
     assert not result.stopped and len(result.history["loss"]) == 1
 
 
@@ -62,8 +63,8 @@ def test_stop_request_ends_training_within_one_batch(mnist):
     steps = []
 
     def on_event(event):
-        if event["type"] == "batch":
-            steps.append(event["global_step"])
+        if isinstance(event, run_events.Batch):
+            steps.append(event.global_step)
 
     calls = {"n": 0}
 
