@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
-from mnist_core import architectures, estimate, figures, formatting, jobs, registry, training
+from mnist_core import architectures, estimate, figures, formatting, jobs, registry, run_results, training
 
 PRESETS, S = architectures.PRESETS, st.session_state
 
@@ -152,7 +152,7 @@ def run_details(run: jobs.Run, key: str) -> None:
                 st.code(run.log_tail(), language="text")
         return
     st.success(f"**{run.name}** is registered: test accuracy {run.test_accuracy:.2%}.", icon=":material/check_circle:")
-    model, comparison = jobs.registered_model(run.name), jobs.compare_with_active(run.name)
+    model, comparison = run_results.registered_model(run.name), run_results.compare_with_active(run.name)
     if model is None:
         st.caption(f"{run.name} is no longer in the registry.")
         return
@@ -232,9 +232,9 @@ with st.container(border=True):
 
 st.subheader("History")
 picked = st.dataframe(
-    pd.DataFrame(jobs.history_rows(runs), columns=jobs.HISTORY_COLUMNS),
+    pd.DataFrame(run_results.history_rows(runs), columns=run_results.HISTORY_COLUMNS),
     hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(runs)}",
-    column_order=[c for c in jobs.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
+    column_order=[c for c in run_results.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
     column_config={
         "started": st.column_config.TextColumn(width=115), "status": st.column_config.TextColumn(width=80),
         "model": st.column_config.TextColumn(width=135), "test accuracy": st.column_config.TextColumn("accuracy", width=72),

@@ -32,10 +32,10 @@ def cmd_data(args) -> int:
 
 
 def cmd_train(args) -> int:
-    if args.run_dir:  # a child process started by the Train page: jobs reads the config and reports its state
-        from mnist_core import jobs
+    if args.run_dir:  # a child process started by the Train page: it reads the run's config and reports its state
+        from mnist_core import run_child
 
-        return jobs.run_child(Path(args.run_dir), args.data)
+        return run_child.main(Path(args.run_dir), args.data)
 
     from tqdm import tqdm
 

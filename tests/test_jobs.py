@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import jobs, registry, training
+from mnist_core import jobs, registry, run_results, training
 from mnist_core.settings import runs_dir
 from tests.conftest import PROJECT_ROOT
 
@@ -73,7 +73,7 @@ def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_roo
     progress = jobs.progress(done)
     assert progress.phase == "done" and progress.fraction == 1.0 and progress.history["loss"]
     assert "Registered from-a-run" in (done.path / jobs.LOG).read_text()
-    row = jobs.history_rows(jobs.list_runs())[0]
+    row = run_results.history_rows(jobs.list_runs())[0]
     assert (row["status"], row["model"], row["images"], row["test accuracy"]) == (
         "succeeded",
         "from-a-run",
@@ -81,7 +81,7 @@ def test_a_tiny_run_trains_reports_progress_and_registers_the_model(registry_roo
         f"{model.test_accuracy:.2%}",
     )
     assert row["recipe"].startswith(f"{done.config['preset']} · {done.config['epochs']} ep · batch {done.config['batch_size']}")
-    assert jobs.compare_with_active("from-a-run") is None  # the only model: nothing to compare with
+    assert run_results.compare_with_active("from-a-run") is None  # the only model: nothing to compare with
 
 
 def test_bad_settings_and_taken_names_are_refused_before_anything_starts(tiny_registry):
