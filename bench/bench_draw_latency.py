@@ -35,6 +35,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
 from tests.e2e.test_draw_e2e import STROKES, canvas_box, clear, draw
+from tests.support import inputs
 
 OUT = Path(__file__).resolve().parent / "out"
 SINGLE_STROKE = [1, 7, 0]  # a second stroke within 200 ms would merge two sends into one
@@ -68,7 +69,6 @@ def server_work(root: Path, n: int = 50) -> dict:
     import numpy as np
     from PIL import Image
 
-    from mnist_core import synthetic
     from mnist_core.data import load_dataset
     from mnist_core.inference import Predictor
 
@@ -77,7 +77,7 @@ def server_work(root: Path, n: int = 50) -> dict:
     urls = []
     for i in range(n):
         buf = io.BytesIO()
-        rgba = synthetic.canvas_rgba(x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+        rgba = inputs.canvas_rgba(x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
         Image.fromarray(rgba).save(buf, format="PNG")
         urls.append(base64.b64encode(buf.getvalue()))
 

@@ -35,13 +35,13 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from bench.bench_load import rss_mb
 from tests.app.test_draw_page import canvas_payload
 from tests.e2e.conftest import AppServer, copy_default_registry
+from tests.support import inputs
 
 OUT = Path(__file__).resolve().parent / "out"
 
 
 def drawings(root: Path, n: int = 40) -> list[tuple[str, int]]:
     """(canvas payload JSON, digit) for MNIST test digits drawn on the canvas that the model reads right alone."""
-    from mnist_core import synthetic
     from mnist_core.data import load_dataset
     from mnist_core.inference import Predictor
 
@@ -49,7 +49,7 @@ def drawings(root: Path, n: int = 40) -> list[tuple[str, int]]:
     data = load_dataset()
     cases = []
     for i in range(200):
-        rgba = synthetic.canvas_rgba(data.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+        rgba = inputs.canvas_rgba(data.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
         digit = int(data.y_test[i])
         if model.read_canvas(rgba).digit != digit:
             continue

@@ -22,6 +22,7 @@ import numpy as np
 from mnist_core import preprocess, synthetic
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
+from tests.support import inputs
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -41,7 +42,7 @@ def main() -> None:
     dataset = load_dataset()
     x_test = dataset.x_test
     rng = np.random.default_rng(0)
-    canvases = [synthetic.canvas_rgba(x_test[i], rng) for i in rng.choice(len(x_test), 100, replace=False)]
+    canvases = [inputs.canvas_rgba(x_test[i], rng) for i in rng.choice(len(x_test), 100, replace=False)]
     for c in canvases[:20]:  # warm up: caches, thread pools
         predictor.predict_proba(preprocess.from_canvas(c)[None])
 
@@ -96,7 +97,7 @@ def accuracy(predictor: Predictor, x: np.ndarray, y: np.ndarray, n: int) -> None
             found = preprocess.from_image(synthetic.scan_page([x[i]], rng, size=(400, 300), digit_height=(40, 100)))
             image, kind = (found[0].image if len(found) == 1 else None), "photographed page, one digit"
         else:
-            image = preprocess.from_canvas(synthetic.canvas_rgba(x[i], rng, stroke_width=int(rng.integers(14, 26))))
+            image = preprocess.from_canvas(inputs.canvas_rgba(x[i], rng, stroke_width=int(rng.integers(14, 26))))
             kind = "drawn canvas"
         hits[kind].append(image is not None and int(predictor.predict_proba(image)[0].argmax()) == int(y[i]))
     rng = np.random.default_rng(7)

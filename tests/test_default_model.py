@@ -6,6 +6,7 @@ import pytest
 from mnist_core import registry, synthetic
 from mnist_core.inference import Predictor
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ HEART = [*_arc(0.28, 0.3, 0.22, 180, 360), *_arc(0.72, 0.3, 0.22, 180, 360), (0.
 
 
 def heart_on_canvas(size: int = 336, pen: int = 24) -> np.ndarray:
-    return synthetic.canvas_rgba(
+    return inputs.canvas_rgba(
         [[(40 + x * (size - 80), 40 + y * (size - 80)) for x, y in HEART]],
         size=size,
         stroke_width=pen,
@@ -71,7 +72,7 @@ def test_default_model_refuses_a_heart_drawn_on_the_canvas(default_predictor, pe
 def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predictor, mnist):
     readings = [
         default_predictor.read_canvas(
-            synthetic.canvas_rgba(mnist.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+            inputs.canvas_rgba(mnist.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
         )
         for i in range(40)
     ]
@@ -82,7 +83,7 @@ def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predic
 
 
 def test_default_model_reads_a_photographed_number_and_reports_the_heart_in_it(default_predictor, mnist):
-    heart = synthetic.canvas_rgba([[(30 + x * 140, 30 + y * 140) for x, y in HEART]], size=200, stroke_width=12)[..., 3]  # ink in alpha
+    heart = inputs.canvas_rgba([[(30 + x * 140, 30 + y * 140) for x, y in HEART]], size=200, stroke_width=12)[..., 3]  # ink in alpha
     photo = synthetic.compose([mnist.x_test[0], heart, mnist.x_test[1]], 5, digit_height=80)
     readings = default_predictor.read(photo.image)
     assert [r.is_digit for r in readings] == [True, False, True]

@@ -13,6 +13,7 @@ from mnist_core import inference, preprocess, synthetic
 from mnist_core.inference import Predictor
 from mnist_core.registry import RegistryError
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_saliency_points_at_the_ink(tiny, batch):
 
 
 def test_read_canvas(tiny, mnist):
-    canvas = synthetic.canvas_rgba(mnist.x_test[0], 1)
+    canvas = inputs.canvas_rgba(mnist.x_test[0], 1)
     got = tiny.read_canvas(canvas)
     assert got.digit == int(got.probabilities.argmax()) and got.confidence == pytest.approx(float(got.probabilities.max()))
     assert got.top3[0] == (got.digit, pytest.approx(got.confidence)) and len(got.top3) == 3
@@ -94,10 +95,10 @@ def test_read_canvas(tiny, mnist):
 
 
 def test_read_returns_one_reading_per_digit_in_order(tiny, mnist):
-    readings = tiny.read(synthetic.encode(synthetic.number_row(mnist.x_test[:4], 3), "PNG"))
+    readings = tiny.read(inputs.encode(synthetic.number_row(mnist.x_test[:4], 3), "PNG"))
     assert len(readings) == 4
     assert [r.box[0] for r in readings] == sorted(r.box[0] for r in readings)
-    assert tiny.read(synthetic.blank_files(0)["all-white photo"][1]) == []
+    assert tiny.read(inputs.blank_files(0)["all-white photo"][1]) == []
     with pytest.raises(preprocess.ImageError):
         tiny.read(b"")
 
@@ -115,7 +116,7 @@ def test_top_k_and_doubt():
 
 def test_read_file_entry_contract(tiny, mnist, tmp_path):
     good = tmp_path / "number.png"
-    good.write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
+    good.write_bytes(inputs.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
     entry = inference.read_file_entry(tiny, good)
     assert set(entry) == {"file", "digits", "number", "not_digits", "error"} and entry["file"] == str(good) and entry["error"] is None
     assert len(entry["digits"]) == 3 and len(entry["number"]) == 3 and entry["not_digits"] == 0
@@ -137,7 +138,7 @@ def test_a_mark_under_the_cards_threshold_is_refused_and_left_out_of_the_number(
     from mnist_core.calibration import Calibration
 
     image = tmp_path / "number.png"
-    image.write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
+    image.write_bytes(inputs.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
     scores = [r.digit_score for r in tiny.read(image.read_bytes())]
     tiny.calibration = Calibration(temperature=1.0, threshold=sorted(scores)[1])  # the least sure one falls under it
     entry = inference.read_file_entry(tiny, image)
@@ -177,7 +178,7 @@ def test_single_digit_accuracy_on_scans_and_canvases(default, mnist):
             images.append(found[0].image if len(found) == 1 else None)
             kinds.append("scan")
         else:
-            canvas = synthetic.canvas_rgba(mnist.x_test[i], rng, stroke_width=int(rng.integers(14, 26)))
+            canvas = inputs.canvas_rgba(mnist.x_test[i], rng, stroke_width=int(rng.integers(14, 26)))
             images.append(preprocess.from_canvas(canvas))
             kinds.append("canvas")
         labels.append(int(mnist.y_test[i]))

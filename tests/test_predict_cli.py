@@ -15,6 +15,7 @@ import pytest
 from mnist_core import synthetic
 from mnist_core.__main__ import main
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,9 @@ def run_json(capsys, *args: str) -> tuple[int, list[dict]]:
 
 
 def test_every_kind_of_file_gets_its_own_entry(tiny_registry, tmp_path, capsys, number):
-    good = write(tmp_path / "good", synthetic.odd_files(number[0], 3))
-    bad = write(tmp_path / "bad", synthetic.bad_files())
-    blank = write(tmp_path / "blank", synthetic.blank_files(3))
+    good = write(tmp_path / "good", inputs.odd_files(number[0], 3))
+    bad = write(tmp_path / "bad", inputs.bad_files())
+    blank = write(tmp_path / "blank", inputs.blank_files(3))
     paths = [*good.values(), *bad.values(), *blank.values()]
     code, entries = run_json(capsys, *map(str, paths))
     assert code == 0
@@ -58,16 +59,16 @@ def test_every_kind_of_file_gets_its_own_entry(tiny_registry, tmp_path, capsys, 
 
 
 def test_exit_code_is_non_zero_only_when_every_file_failed(tiny_registry, tmp_path, capsys):
-    bad = write(tmp_path, synthetic.bad_files())
+    bad = write(tmp_path, inputs.bad_files())
     code, entries = run_json(capsys, *map(str, bad.values()), str(tmp_path / "missing.png"))
     assert code == 1 and all(e["error"] for e in entries)
-    blank = write(tmp_path / "blank", synthetic.blank_files(1))
+    blank = write(tmp_path / "blank", inputs.blank_files(1))
     code, _ = run_json(capsys, str(bad["zero bytes"]), str(blank["all-white photo"]))
     assert code == 0  # a file with no digit is read, not failed
 
 
 def test_plain_output_one_line_per_file(tiny_registry, tmp_path, capsys, number):
-    files = write(tmp_path, {"row": ("row.png", synthetic.encode(synthetic.number_row(number[0], 1), "PNG")), **synthetic.bad_files()})
+    files = write(tmp_path, {"row": ("row.png", inputs.encode(synthetic.number_row(number[0], 1), "PNG")), **inputs.bad_files()})
     assert main(["predict", str(files["row"]), str(files["zero bytes"]), str(files["SVG"])]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
@@ -78,14 +79,14 @@ def test_plain_output_one_line_per_file(tiny_registry, tmp_path, capsys, number)
 
 
 def test_no_model_is_a_clear_sentence(registry_root, tmp_path, capsys):
-    (tmp_path / "a.png").write_bytes(synthetic.encode(synthetic.number_row(np.zeros((1, 28, 28), np.uint8)), "PNG"))
+    (tmp_path / "a.png").write_bytes(inputs.encode(synthetic.number_row(np.zeros((1, 28, 28), np.uint8)), "PNG"))
     assert main(["predict", str(tmp_path / "a.png")]) == 2
     assert "No model is registered yet" in capsys.readouterr().err
 
 
 def test_default_model_reads_every_format(default_model_name, tmp_path, capsys, number, monkeypatch):
     monkeypatch.setenv("MNIST_STUDIO_MODELS", str(PROJECT_ROOT / "models"))
-    good = write(tmp_path, synthetic.odd_files(number[0], 5))
+    good = write(tmp_path, inputs.odd_files(number[0], 5))
     code, entries = run_json(capsys, "--model", default_model_name, *map(str, good.values()))
     assert code == 0
     read = {case: "".join(str(d["digit"]) for d in e["digits"]) for case, e in zip(good, entries, strict=True)}
@@ -93,7 +94,7 @@ def test_default_model_reads_every_format(default_model_name, tmp_path, capsys, 
 
 
 def test_real_process_never_prints_a_traceback(tiny_registry, tmp_path, number):
-    files = write(tmp_path, {"row": ("row.webp", synthetic.encode(synthetic.number_row(number[0], 2), "WEBP")), **synthetic.bad_files()})
+    files = write(tmp_path, {"row": ("row.webp", inputs.encode(synthetic.number_row(number[0], 2), "WEBP")), **inputs.bad_files()})
     env = {**os.environ, "MNIST_STUDIO_MODELS": str(tiny_registry)}
     out = subprocess.run(
         [sys.executable, "-m", "mnist_core", "predict", "--json", *map(str, files.values())],

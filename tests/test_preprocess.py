@@ -18,6 +18,7 @@ from scipy import ndimage
 from mnist_core import preprocess, synthetic
 from mnist_core.preprocess import ImageError
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +92,10 @@ def test_normalize_without_ink_is_none(blank):
 
 
 def test_canvas_transparent_and_opaque_backgrounds_agree(digits):
-    transparent = synthetic.canvas_rgba(digits[1], 7)
+    transparent = inputs.canvas_rgba(digits[1], 7)
     assert transparent[..., :3].max() == 0  # drawable-canvas' default: the ink only in alpha
-    white_paper = synthetic.canvas_rgba(digits[1], 7, background=(255, 255, 255))
-    blackboard = synthetic.canvas_rgba(digits[1], 7, background=(0, 0, 0), colour=(255, 255, 255))
+    white_paper = inputs.canvas_rgba(digits[1], 7, background=(255, 255, 255))
+    blackboard = inputs.canvas_rgba(digits[1], 7, background=(0, 0, 0), colour=(255, 255, 255))
     a, b, c = (preprocess.from_canvas(x) for x in (transparent, white_paper, blackboard))
     assert similarity(a, b) > 0.99 and similarity(a, c) > 0.99
     assert similarity(a, reference(digits[1])) > 0.75
@@ -102,12 +103,12 @@ def test_canvas_transparent_and_opaque_backgrounds_agree(digits):
 
 def test_canvas_drawing_looks_like_the_mnist_digit(mnist):
     rng = np.random.default_rng(3)
-    scores = [similarity(preprocess.from_canvas(synthetic.canvas_rgba(img, rng)), reference(img)) for img in mnist.x_test[:40]]
+    scores = [similarity(preprocess.from_canvas(inputs.canvas_rgba(img, rng)), reference(img)) for img in mnist.x_test[:40]]
     assert np.median(scores) > 0.8
 
 
 def test_canvas_box_and_crop():
-    canvas = synthetic.canvas_rgba([[(100, 60), (100, 220)]], stroke_width=20)  # a "1"
+    canvas = inputs.canvas_rgba([[(100, 60), (100, 220)]], stroke_width=20)  # a "1"
     digit = preprocess.canvas_digit(canvas)
     x0, y0, x1, y1 = digit.box
     assert (88 <= x0 <= 92) and (108 <= x1 <= 112) and (48 <= y0 <= 52) and (228 <= y1 <= 232)
@@ -120,9 +121,9 @@ def test_canvas_box_and_crop():
     [
         np.zeros((280, 280, 4), np.uint8),  # untouched transparent canvas
         np.full((280, 280, 4), 255, np.uint8),  # untouched white canvas
-        synthetic.canvas_rgba([[(140, 140)]], stroke_width=18),  # one tap: a dot
-        synthetic.canvas_rgba([[(140, 140), (150, 146)]], stroke_width=40),  # one tap of a fat brush
-        synthetic.canvas_rgba([[(20, 20)], [(250, 30)], [(60, 250)]], stroke_width=3),  # three specks
+        inputs.canvas_rgba([[(140, 140)]], stroke_width=18),  # one tap: a dot
+        inputs.canvas_rgba([[(140, 140), (150, 146)]], stroke_width=40),  # one tap of a fat brush
+        inputs.canvas_rgba([[(20, 20)], [(250, 30)], [(60, 250)]], stroke_width=3),  # three specks
     ],
     ids=["transparent", "white", "dot", "fat dot", "specks"],
 )
@@ -193,7 +194,7 @@ def test_box_is_in_original_coordinates_for_big_photos(digits):
     """Photos above the working size are segmented smaller; the boxes still refer to the original pixels."""
     layout = synthetic.compose(digits[:1], 4, size=(640, 480), digit_height=100, jpeg_quality=None)
     big = layout.image.resize((2560, 1920), Image.Resampling.BICUBIC)  # 4.9 megapixels
-    (found,) = preprocess.from_image(synthetic.encode(big, "PNG"))
+    (found,) = preprocess.from_image(inputs.encode(big, "PNG"))
     expected = tuple(v * 4 for v in layout.boxes[0])
     assert iou(found.box, expected) > 0.7
 
@@ -203,10 +204,10 @@ def test_box_is_in_original_coordinates_for_big_photos(digits):
 
 @pytest.fixture(scope="module")
 def odd_files(digits):
-    return synthetic.odd_files(digits, 9)
+    return inputs.odd_files(digits, 9)
 
 
-CASES = list(synthetic.odd_files(np.zeros((3, 28, 28), np.uint8), 0))  # the case names only
+CASES = list(inputs.odd_files(np.zeros((3, 28, 28), np.uint8), 0))  # the case names only
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -243,7 +244,7 @@ def test_decode_gives_upright_first_frame(odd_files):
     ],
 )
 def test_bad_upload_is_one_clear_sentence(case, says):
-    _, data = synthetic.bad_files()[case]
+    _, data = inputs.bad_files()[case]
     with pytest.raises(ImageError) as err:
         preprocess.from_image(data)
     message = str(err.value)
@@ -251,9 +252,9 @@ def test_bad_upload_is_one_clear_sentence(case, says):
     assert message.endswith(".") and "\n" not in message and "Traceback" not in message
 
 
-@pytest.mark.parametrize("case", list(synthetic.blank_files(0)))
+@pytest.mark.parametrize("case", list(inputs.blank_files(0)))
 def test_image_without_a_digit_finds_nothing(case):
-    _, data = synthetic.blank_files(0)[case]
+    _, data = inputs.blank_files(0)[case]
     assert preprocess.from_image(data) == []
 
 
@@ -261,7 +262,7 @@ def test_long_strip_with_a_number(digits):
     row = np.asarray(synthetic.number_row(digits, 2, digit_height=36).convert("L"))
     strip = np.full((50, 10000), 240, np.uint8)
     strip[: min(50, row.shape[0]), 5000 : 5000 + row.shape[1]] = row[:50]
-    found = preprocess.from_image(synthetic.encode(Image.fromarray(strip), "PNG"))
+    found = preprocess.from_image(inputs.encode(Image.fromarray(strip), "PNG"))
     assert_reads_as(found, digits, min_similarity=0.8)
     assert all(5000 <= d.box[0] < 5000 + row.shape[1] for d in found)
 
@@ -272,7 +273,7 @@ def test_too_many_bytes_is_refused_before_decoding():
 
 
 def test_pixel_limit_counts_pixels_not_bytes():
-    big = synthetic.encode(Image.new("1", (8000, 6000)), "PNG")  # 48 megapixels in a few kB
+    big = inputs.encode(Image.new("1", (8000, 6000)), "PNG")  # 48 megapixels in a few kB
     assert len(big) < 100_000
     with pytest.raises(ImageError, match="40 megapixels"):
         preprocess.decode(big)
@@ -282,8 +283,8 @@ def test_png_bomb_is_refused_without_allocating_it():
     """Decoding the 900-megapixel header in a fresh process: refused, and the process stays small."""
     code = (
         "import resource, sys\n"
-        "from mnist_core import preprocess, synthetic\n"
-        "data = synthetic.bomb_png()\n"
+        "from mnist_core import preprocess\nfrom tests.support import inputs\n"
+        "data = inputs.bomb_png()\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "try:\n"
         "    preprocess.from_image(data)\n"
@@ -309,4 +310,4 @@ def test_pil_image_and_array_inputs(digits):
 def test_decode_passes_pil_images_through_the_same_checks():
     with pytest.raises(ImageError, match="too large"):
         preprocess.decode(Image.new("1", (8000, 6000)))
-    assert preprocess.decode(Image.open(io.BytesIO(synthetic.encode(Image.new("L", (5, 5)), "PNG")))).size == (5, 5)
+    assert preprocess.decode(Image.open(io.BytesIO(inputs.encode(Image.new("L", (5, 5)), "PNG")))).size == (5, 5)

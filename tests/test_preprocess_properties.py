@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from mnist_core import preprocess, synthetic
+from mnist_core import preprocess
 from mnist_core.preprocess import ImageError
+from tests.support import inputs
 
 DTYPES = st.sampled_from(["bool", "uint8", "int8", "uint16", "int32", "int64", "uint64", "float16", "float32", "float64"])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -99,7 +100,7 @@ def test_from_image_any_bytes(data):
     assert isinstance(out, (list, ImageError))
 
 
-VALID_FILES = [data for _, data in synthetic.odd_files(np.full((2, 28, 28), 0, np.uint8) + np.eye(28, dtype=np.uint8) * 255, 1).values()]
+VALID_FILES = [data for _, data in inputs.odd_files(np.full((2, 28, 28), 0, np.uint8) + np.eye(28, dtype=np.uint8) * 255, 1).values()]
 
 
 @SETTINGS

@@ -1,7 +1,7 @@
 """The Draw page under AppTest: the canvas result is injected as the Components v2 payload.
 
 The drawings are MNIST test digits redrawn with a round brush on a canvas-sized image
-(``synthetic.canvas_rgba``), the way the browser component returns them.
+(``inputs.canvas_rgba``), the way the browser component returns them.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import synthetic
 from mnist_core.inference import Predictor
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 SIZE = 336  # the page's canvas
 
@@ -32,7 +32,7 @@ def canvas_payload(rgba: np.ndarray) -> dict:
 
 
 def drawing(digit: np.ndarray, seed: int) -> np.ndarray:
-    return synthetic.canvas_rgba(digit, seed, size=SIZE, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
+    return inputs.canvas_rgba(digit, seed, size=SIZE, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_core import synthetic
 from mnist_core.examples import list_examples
 from tests.conftest import PROJECT_ROOT
+from tests.support import inputs
 
 MIME = "application/octet-stream"
 
@@ -24,7 +25,7 @@ MIME = "application/octet-stream"
 def number(mnist) -> tuple[str, bytes, str]:
     """A photographed 4-digit number (the first four MNIST test digits) as an uploaded PNG."""
     row = synthetic.number_row(mnist.x_test[:4], 3, jpeg_quality=None)
-    return ("number.png", synthetic.encode(row, "PNG"), "image/png")
+    return ("number.png", inputs.encode(row, "PNG"), "image/png")
 
 
 def open_upload_page() -> AppTest:
@@ -75,7 +76,7 @@ def test_a_number_is_boxed_read_and_listed(tiny_registry, number):
 
 
 def test_bad_files_get_one_sentence_each_and_the_good_ones_are_still_read(tiny_registry, number):
-    bad = synthetic.bad_files()
+    bad = inputs.bad_files()
     at = open_upload_page()
     files = [(allowed(at, name), data, MIME) for name, data in bad.values()]
     at = upload(at, [files[0], number, *files[1:]])
@@ -91,7 +92,7 @@ def test_bad_files_get_one_sentence_each_and_the_good_ones_are_still_read(tiny_r
 
 
 def test_odd_but_valid_images_are_all_read(tiny_registry, mnist):
-    odd = synthetic.odd_files(mnist.x_test[:3], 5)
+    odd = inputs.odd_files(mnist.x_test[:3], 5)
     at = open_upload_page()
     at = upload(at, [(allowed(at, name), data, MIME) for name, data in odd.values()])
     assert not at.exception
@@ -101,7 +102,7 @@ def test_odd_but_valid_images_are_all_read(tiny_registry, mnist):
 
 
 def test_images_without_handwriting_say_so_without_a_number(tiny_registry):
-    blank = synthetic.blank_files(1)
+    blank = inputs.blank_files(1)
     at = upload(open_upload_page(), [(name, data, MIME) for name, data in blank.values()])
     assert not at.exception and not at.error
     assert not numbers_read(at)
@@ -122,7 +123,7 @@ def test_an_example_is_read_at_once(tiny_registry):
 def test_a_camera_photo_is_read(tiny_registry, mnist):
     at = open_upload_page()
     at.toggle(key="use_camera").set_value(True).run()
-    photo = synthetic.encode(synthetic.number_row(mnist.x_test[:2], 4).convert("RGB"), "JPEG")
+    photo = inputs.encode(synthetic.number_row(mnist.x_test[:2], 4).convert("RGB"), "JPEG")
     at.camera_input[0].set_value(("photo.jpg", photo, "image/jpeg")).run()
     assert not at.exception
     (value,) = numbers_read(at)

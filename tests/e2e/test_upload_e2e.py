@@ -8,12 +8,13 @@ import pytest
 
 from mnist_core import synthetic
 from tests.e2e.conftest import wait_for_app
+from tests.support import inputs
 
 
 def number_photo(mnist, digits: str, seed: int) -> bytes:
     """A photo of ``digits`` written on paper, each digit an MNIST test digit of that class."""
     picks = [int((mnist.y_test == int(d)).nonzero()[0][seed]) for d in digits]
-    return synthetic.encode(synthetic.number_row(mnist.x_test[picks], seed).convert("RGB"), "JPEG", quality=85)
+    return inputs.encode(synthetic.number_row(mnist.x_test[picks], seed).convert("RGB"), "JPEG", quality=85)
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_a_multi_digit_photo_is_read(upload_page, mnist, tmp_path):
 def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_page, mnist, tmp_path):
     (tmp_path / "notes.png").write_text("These are my notes, not a picture.\n")
     (tmp_path / "phone.jpg").write_bytes(number_photo(mnist, "385", seed=2))
-    (tmp_path / "zip.png").write_bytes(synthetic.encode(synthetic.number_row(mnist.x_test[[3, 2, 1]], 5), "PNG"))
+    (tmp_path / "zip.png").write_bytes(inputs.encode(synthetic.number_row(mnist.x_test[[3, 2, 1]], 5), "PNG"))
     files = [str(tmp_path / n) for n in ("notes.png", "phone.jpg", "zip.png")]
     upload_page.locator("input[type=file]").first.set_input_files(files)
     upload_page.get_by_test_id("stAlertContentError").first.wait_for()
