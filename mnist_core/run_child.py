@@ -16,6 +16,8 @@ from pathlib import Path
 
 from mnist_core import jobs, registry, run_events
 
+NICENESS = 10  # the training child's CPU priority, below the app's
+
 
 class _Stopped(BaseException):
     """Raised in the child by SIGTERM, or before saving when a cancel was asked for."""
@@ -43,6 +45,7 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
     """The body of ``python -m mnist_core train --run-dir RUN``: train, report, register."""
     _die_with_parent()
     signal.signal(signal.SIGTERM, _on_sigterm)
+    os.nice(NICENESS)  # the app's pages (a stroke on the Draw page) come first; the run takes what is left
     runs = run_dir.parent
     cancel_file = run_dir / jobs.CANCEL
     with jobs._locked(runs):  # waits until the supervisor has recorded the launch

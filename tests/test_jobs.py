@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import jobs, registry, run_results, training
+from mnist_core import jobs, registry, run_child, run_results, training
 from mnist_core.settings import runs_dir
 from tests.conftest import PROJECT_ROOT
 
@@ -112,6 +112,8 @@ def test_starts_while_a_run_goes_are_queued_and_the_queue_can_be_edited(tiny_reg
     assert [r.id for r in jobs.queue()] == [fourth.id, third.id]
 
     wait_for(lambda: any(e["type"] == "batch" for e in events(first)), what="a batch")
+    child = Path(f"/proc/{running_pid(first)}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(child[16]) >= run_child.NICENESS > os.nice(0), "the training child should yield the CPU to the app"
     jobs.cancel(first.id)
     ended = jobs.wait(first.id, timeout=60)
     assert ended.state == jobs.CANCELLED and ended.reason == "Cancelled by request; nothing was registered."
