@@ -103,7 +103,12 @@ def main() -> int:
                     side = rng.uniform(0.35, 0.8)
                     where = (rng.uniform(0.02, 0.98 - side * 0.8), rng.uniform(0.02, 0.98 - side), side * 0.8, side)
                     draw(page, strokes, where, step_px=float(rng.uniform(2, 12)))
-                    got = reading(page)
+                    try:
+                        got = reading(page)
+                    except Exception:
+                        OUT.mkdir(exist_ok=True)
+                        page.screenshot(path=str(OUT / "canvas_real_failure.png"), full_page=True)
+                        raise
                     results.append({"label": label, "kind": kind, "read": got, "pen": pen, "side": round(side, 2)})
                     clear(page)
                 browser.close()

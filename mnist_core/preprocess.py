@@ -26,6 +26,7 @@ from scipy import ndimage
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 WORK_PIXELS = 1_500_000  # photos are segmented at no more than this many pixels
+SMALL_IMAGE = 128  # px, longest side: a low-resolution scan of one digit, read again with paper around it
 BOX = 20  # MNIST: fit the digit in 20x20 ...
 SIDE = 28  # ... inside 28x28
 CENTRE = 14.0  # mean centre of mass of the MNIST training digits, in pixel indices (13.997, 14.006)
@@ -328,10 +329,11 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     grey = np.asarray(small, dtype=np.float32) / 255.0
     if min(grey.shape) < 8:
         return []
-    ink = _ink(grey)
-    if ink is None:
-        return []
-    found = _segment(ink)
+    found = _find(grey)
+    if not found and max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: the digit fills it, ink and paper blur
+        pad = max(grey.shape) // 2
+        paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+        found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(np.pad(grey, pad, constant_values=paper))]
     if not found:
         return []
     sx, sy = w / grey.shape[1], h / grey.shape[0]
@@ -342,9 +344,14 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
         if image is None:
             continue
         x0, y0, x1, y1 = box
-        ob = (math.floor(x0 * sx), math.floor(y0 * sy), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
+        ob = (max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
         digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
     return digits
+
+
+def _find(grey: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+    ink = _ink(grey)
+    return [] if ink is None else _segment(ink)
 
 
 def _ink(grey: np.ndarray) -> np.ndarray | None:

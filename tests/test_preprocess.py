@@ -311,3 +311,15 @@ def test_decode_passes_pil_images_through_the_same_checks():
     with pytest.raises(ImageError, match="too large"):
         preprocess.decode(Image.new("1", (8000, 6000)))
     assert preprocess.decode(Image.open(io.BytesIO(inputs.encode(Image.new("L", (5, 5)), "PNG")))).size == (5, 5)
+
+
+def test_a_small_tight_crop_of_a_digit_is_found(mnist):
+    """A low-resolution scan cut to the digit itself: the ink fills most of it, and nothing is lost."""
+    found = []
+    for digit in mnist.x_test[:60]:
+        rows, cols = np.flatnonzero(digit.max(1) > 60), np.flatnonzero(digit.max(0) > 60)
+        tight = 255 - digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        page = Image.fromarray(tight).resize((32, 32), Image.Resampling.BILINEAR)  # stretched to fill, as low-res sets are
+        found.append(len(preprocess.from_image(page)))
+    assert 0 not in found, f"no digit found in crops {[i for i, n in enumerate(found) if n == 0]}"
+    assert found.count(1) >= 55
