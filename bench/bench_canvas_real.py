@@ -45,6 +45,7 @@ def draw(page, strokes, where, step_px: float) -> None:
     for stroke in strokes:
         points = [(box["x"] + (x + px * w) * box["width"], box["y"] + (y + py * h) * box["height"]) for px, py in stroke]
         page.mouse.move(*points[0])
+        page.wait_for_timeout(300)  # a hand comes to rest before it writes (and the canvas's toolbar, shown on hover, moves up)
         page.mouse.down()
         for (x0, y0), (x1, y1) in itertools.pairwise(points):
             page.mouse.move(x1, y1, steps=max(1, int(math.hypot(x1 - x0, y1 - y0) / step_px)))
@@ -98,7 +99,7 @@ def main() -> int:
                 page.goto(server.url)
                 wait_for_app(page)
                 canvas_box(page)
-                for label, kind, strokes in todo:
+                for index, (label, kind, strokes) in enumerate(todo):
                     pen = set_pen(page, int(rng.integers(5, 21)) * 2, pen)
                     side = rng.uniform(0.35, 0.8)
                     where = (rng.uniform(0.02, 0.98 - side * 0.8), rng.uniform(0.02, 0.98 - side), side * 0.8, side)
@@ -108,6 +109,7 @@ def main() -> int:
                     except Exception:
                         OUT.mkdir(exist_ok=True)
                         page.screenshot(path=str(OUT / "canvas_real_failure.png"), full_page=True)
+                        print(f"no reading for drawing {index} ({label or kind}, pen {pen})")
                         raise
                     results.append({"label": label, "kind": kind, "read": got, "pen": pen, "side": round(side, 2)})
                     clear(page)

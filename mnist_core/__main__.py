@@ -31,6 +31,21 @@ def cmd_data(args) -> int:
     return 0
 
 
+def train_config(args):
+    """The TrainConfig that ``train``'s arguments ask for: the preset's defaults, with what was given."""
+    from mnist_core import training
+
+    if args.config:
+        return training.TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
+    overrides = {
+        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
+        "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from, "schedule": args.schedule,
+        "augment": True if args.augment else False if args.no_augment else None, "include_samples": True if args.include_samples else None,
+        "non_digits": True if args.non_digits else None,
+    }  # fmt: skip
+    return training.TrainConfig.for_preset(args.preset, **overrides)
+
+
 def cmd_train(args) -> int:
     if args.run_dir:  # a child process started by the Train page: it reads the run's config and reports its state
         from mnist_core import run_child
@@ -41,16 +56,7 @@ def cmd_train(args) -> int:
 
     from mnist_core import data, run_events, training
 
-    if args.config:
-        config = training.TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
-    else:
-        overrides = {
-            "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
-            "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from, "schedule": args.schedule,
-            "augment": True if args.augment else None, "include_samples": True if args.include_samples else None,
-            "non_digits": True if args.non_digits else None,
-        }  # fmt: skip
-        config = training.TrainConfig.for_preset(args.preset, **overrides)
+    config = train_config(args)
     config.validate()
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
     bar = tqdm(total=1, unit="step", dynamic_ncols=True, file=sys.stderr)
@@ -178,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
     t.add_argument("--augment", action="store_true", help="on-the-fly rotation, zoom, shift and stroke-width changes")
+    t.add_argument("--no-augment", action="store_true", help="no augmentation, even for a preset that has it (studio)")
     t.add_argument("--val-split", type=float)
     t.add_argument("--limit", type=int, help="train on the first N training images")
     t.add_argument("--seed", type=int, default=0)

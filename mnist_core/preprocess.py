@@ -333,7 +333,9 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     if not found and max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: the digit fills it, ink and paper blur
         pad = max(grey.shape) // 2
         paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
-        found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(np.pad(grey, pad, constant_values=paper))]
+        found = [
+            ((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(np.pad(grey, pad, constant_values=paper))
+        ]
     if not found:
         return []
     sx, sy = w / grey.shape[1], h / grey.shape[0]

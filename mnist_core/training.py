@@ -562,7 +562,7 @@ def reproduce_command(config: TrainConfig, name: str) -> str:
         f"--batch-size {config.batch_size}",
         f"--lr {config.lr:g}",
     ]
-    parts += ["--augment"] if config.augment else []
+    parts += ["--augment"] if config.augment else ["--no-augment"] if architectures.PRESETS[config.preset].defaults.get("augment") else []
     parts += [f"--val-split {config.val_split:g}", f"--seed {config.seed}"]
     parts += [f"--limit {config.limit}"] if config.limit else []
     parts += [f"--schedule {config.schedule}"] if config.schedule != "cosine" else []

@@ -191,3 +191,16 @@ def test_recomputed_batch_norm_statistics_are_the_images_own():
 def test_a_run_that_did_not_learn_gets_a_plain_warning(history, test_accuracy, expected):
     warning = training.health_warning(history, test_accuracy)
     assert (warning is None) if expected is None else (expected in warning)
+
+
+def test_the_cards_command_gives_back_the_same_settings():
+    """Parsed by the CLI, a card's reproduce command makes the same TrainConfig (augmentation off included)."""
+    from mnist_core.__main__ import parser, train_config
+
+    for config in (
+        TrainConfig.for_preset("studio", epochs=3, limit=12000, name="quick"),
+        TrainConfig.for_preset("studio", augment=False, init_from="studio-v3", lr=2e-4, epochs=3, name="plain"),
+        TrainConfig.for_preset("seed004", epochs=2, name="small"),
+    ):
+        args = parser().parse_args(training.reproduce_command(config, config.name).split()[3:])
+        assert train_config(args) == config
