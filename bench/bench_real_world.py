@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import realworld
+from mnist_core import calibration
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
 
@@ -30,7 +31,23 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def read_all(model: Predictor, samples: list[realworld.Sample]) -> list[str]:
-    return ["".join(str(r.digit) for r in model.read(s.image) if r.is_digit) for s in samples]
+    return [number(r) for r in readings_of(model, samples)]
+
+
+def readings_of(model: Predictor, samples: list[realworld.Sample]) -> list[list]:
+    return [model.read(s.image) for s in samples]
+
+
+def number(readings) -> str:
+    return "".join(str(r.digit) for r in readings if r.is_digit)
+
+
+def ece(samples, readings) -> float | None:
+    """Expected calibration error over the single-digit images read as one mark."""
+    pairs = [(r[0].probabilities, int(s.label)) for s, r in zip(samples, readings, strict=True) if len(s.label) == 1 and len(r) == 1]
+    if not pairs:
+        return None
+    return float(calibration.expected_calibration_error(np.stack([p for p, _ in pairs]), np.array([y for _, y in pairs])))
 
 
 def score_digits(name: str, samples, readings) -> dict:
@@ -69,7 +86,10 @@ def mnist_refusals(model: Predictor) -> dict:
     probs = model.predict_proba(ds.x_test.astype(np.float32) / 255.0)
     accepted = model.calibration.is_digit(probs)
     right = (probs.argmax(1) == ds.y_test) & accepted
-    return {"set": "MNIST test", "size": len(ds.y_test), "accuracy": float(right.mean()), "refused_share": float(1 - accepted.mean())}
+    return {
+        "set": "MNIST test", "size": len(ds.y_test), "accuracy": float(right.mean()), "refused_share": float(1 - accepted.mean()),
+        "ece": float(calibration.expected_calibration_error(probs, ds.y_test)),
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -87,15 +107,17 @@ def main() -> None:
         ("UCI optdigits, 43 writers, 8x8", realworld.optdigits),
     ]:
         samples = make()
-        results.append(score_digits(name, samples, read_all(model, samples)))
+        readings = readings_of(model, samples)
+        results.append({**score_digits(name, samples, [number(r) for r in readings]), "ece": ece(samples, readings)})
     samples = realworld.non_digit_photos()
     results.append(score_non_digits("non-digits, photographed", samples, read_all(model, samples)))
     print(f"model {model.name} ({time.perf_counter() - started:.0f} s)")
-    print(f"{'set':52} {'size':>5} {'read right':>10} {'refused':>8}")
+    print(f"{'set':52} {'size':>5} {'read right':>10} {'refused':>8} {'ECE':>6}")
     for r in results:
         acc = f"{r['accuracy']:.2%}" if "accuracy" in r else "-"
         ref = f"{r['refused_share']:.1%}" if "refused_share" in r else f"{r['refused']}"
-        print(f"{r['set']:52} {r['size']:>5} {acc:>10} {ref:>8}")
+        err = f"{r['ece']:.2%}" if r.get("ece") is not None else "-"
+        print(f"{r['set']:52} {r['size']:>5} {acc:>10} {ref:>8} {err:>6}")
         weak = {k: v for k, v in (r.get("per_class") or {}).items() if v < 0.97}
         if weak:
             print(f"{'':4}weak classes: " + ", ".join(f"{k}: {v:.0%}" for k, v in weak.items()))
