@@ -115,7 +115,7 @@ def draw_and_read(model) -> None:
         reading = st.session_state.get("draw_reading") if strokes else None
     with phone_reading:
         if reading is None:
-            st.caption("Draw a digit from 0 to 9 in the white square.")
+            st.caption("Write a digit below with your finger; it is read here.")
         else:
             value = str(reading.digit) if reading.is_digit else "?"
             st.markdown(f"<span class='phone-digit'>{value}</span> {confidence(reading.confidence)}", unsafe_allow_html=True)

@@ -44,20 +44,9 @@ def test_default_model_folder_stays_small():
     assert sum(f.stat().st_size for f in folder.iterdir()) <= 5 * 1024 * 1024
 
 
-def _arc(cx: float, cy: float, r: float, start: float, end: float, n: int = 24) -> list[tuple[float, float]]:
-    return [
-        (cx + r * np.cos(np.radians(start + (end - start) * i / n)), cy + r * np.sin(np.radians(start + (end - start) * i / n)))
-        for i in range(n + 1)
-    ]
-
-
-# A heart, as one pen stroke in a unit box: a kind of mark the non-digit generator never draws.
-HEART = [*_arc(0.28, 0.3, 0.22, 180, 360), *_arc(0.72, 0.3, 0.22, 180, 360), (0.5, 1.0), (0.06, 0.35)]
-
-
 def heart_on_canvas(size: int = 336, pen: int = 24) -> np.ndarray:
     return inputs.canvas_rgba(
-        [[(40 + x * (size - 80), 40 + y * (size - 80)) for x, y in HEART]],
+        [[(40 + x * (size - 80), 40 + y * (size - 80)) for x, y in inputs.HEART]],
         size=size,
         stroke_width=pen,
         background=(255, 255, 255),
@@ -90,8 +79,7 @@ def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predic
 
 
 def test_default_model_reads_a_photographed_number_and_reports_the_heart_in_it(default_predictor, mnist):
-    heart = inputs.canvas_rgba([[(30 + x * 140, 30 + y * 140) for x, y in HEART]], size=200, stroke_width=12)[..., 3]  # ink in alpha
-    photo = synthetic.compose([mnist.x_test[0], heart, mnist.x_test[1]], 5, digit_height=80)
+    photo = synthetic.compose([mnist.x_test[0], inputs.heart_ink(), mnist.x_test[1]], 5, digit_height=80)
     readings = default_predictor.read(photo.image)
     assert [r.is_digit for r in readings] == [True, False, True]
     assert [r.digit for r in readings if r.is_digit] == [int(mnist.y_test[0]), int(mnist.y_test[1])]

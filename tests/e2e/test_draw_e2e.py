@@ -11,6 +11,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
+from tests.support import inputs
 
 Point = tuple[float, float]
 
@@ -176,3 +177,16 @@ def test_on_a_phone_a_finger_drawn_digit_is_read_in_view_of_the_canvas(app_serve
         )
     finally:
         context.close()
+
+
+def test_a_drawn_heart_is_not_a_digit(draw_page):
+    """The big digit gives way to "?" and a sentence; the probabilities stay, dimmed."""
+    draw(draw_page, [inputs.HEART], (0.15, 0.15, 0.7, 0.7))
+    value = draw_page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+    expect(value).to_have_text("?", timeout=30_000)
+    expect(draw_page.get_by_text("That doesn't look like a digit.")).to_be_visible()
+    expect(draw_page.locator(".softmax-dimmed")).to_have_count(1)  # the ten bars, greyed
+    clear(draw_page)
+    draw(draw_page, STROKES[7], CASES[1][1])
+    assert_prediction(draw_page, 7)  # and a digit after it is read again
+    expect(draw_page.get_by_text("That doesn't look like a digit.")).to_have_count(0)

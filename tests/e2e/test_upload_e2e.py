@@ -71,3 +71,16 @@ def test_an_example_image_is_read_without_any_file(upload_page):
     upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
     wait_for_app(upload_page)
     assert numbers_read(upload_page) == [example.number]
+
+
+def test_a_mark_that_is_not_a_digit_is_boxed_apart_and_left_out_of_the_number(upload_page, mnist, tmp_path):
+    photo = tmp_path / "with-a-heart.png"
+    first, second = (int((mnist.y_test == d).nonzero()[0][0]) for d in (3, 5))
+    page_image = synthetic.compose([mnist.x_test[first], inputs.heart_ink(), mnist.x_test[second]], 5, digit_height=80).image
+    photo.write_bytes(inputs.encode(page_image, "PNG"))
+    upload_page.locator("input[type=file]").first.set_input_files(str(photo))
+    upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
+    wait_for_app(upload_page)
+    assert numbers_read(upload_page) == ["35"]
+    assert upload_page.get_by_text("1 mark does not look like a digit (boxed in amber) and is left out.").is_visible()
+    assert upload_page.get_by_text("not a digit", exact=True).count() == 1  # the refused mark's own label

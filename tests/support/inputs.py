@@ -168,3 +168,18 @@ def blank_files(rng: np.random.Generator | int | None = None) -> dict[str, tuple
         "1x1 image": ("dot.png", encode(Image.new("L", (1, 1), 0), "PNG")),
         "10000x50 strip": ("strip.png", encode(Image.new("L", (10000, 50), 250), "PNG")),
     }
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float, n: int = 24) -> list[tuple[float, float]]:
+    t = np.radians(np.linspace(start, end, n + 1))
+    return list(zip((cx + r * np.cos(t)).tolist(), (cy + r * np.sin(t)).tolist(), strict=True))
+
+
+# A heart as one pen stroke in a unit box (x right, y down): a mark the non-digit generator never draws.
+HEART = [*_arc(0.28, 0.3, 0.22, 180, 360), *_arc(0.72, 0.3, 0.22, 180, 360), (0.5, 1.0), (0.06, 0.35)]
+
+
+def heart_ink(size: int = 200, pen: int = 12) -> np.ndarray:
+    """A drawn heart, white ink on black, uint8 (size, size)."""
+    m = 0.15 * size
+    return canvas_rgba([[(m + x * (size - 2 * m), m + y * (size - 2 * m)) for x, y in HEART]], size=size, stroke_width=pen)[..., 3]
