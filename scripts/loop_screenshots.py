@@ -159,7 +159,7 @@ def loop(page, url: str, root: Path, out: Path) -> None:
     original = registry.active(root)[0].name
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name=re.compile(rf"^{re.escape(original)} ")).click()
-    page.get_by_text(f"Read live by {original}.").wait_for()
+    page.get_by_text(f"Read live by {original} each time").wait_for()
     wait_for_app(page)
     print(f"the same drawing: {original} reads {reading.inner_text()}, {tuned} read 2")
     page.screenshot(path=str(out / "loop-3-original.png"))
