@@ -1,5 +1,7 @@
 """The committed default model: it loads, it is active, and it scores what its card says."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,25 @@ def test_default_model_reads_a_photographed_number_and_reports_the_heart_in_it(d
     readings = default_predictor.read(photo.image)
     assert [r.is_digit for r in readings] == [True, False, True]
     assert [r.digit for r in readings if r.is_digit] == [int(mnist.y_test[0]), int(mnist.y_test[1])]
+
+
+def test_predict_json_marks_the_heart_not_a_digit_and_keeps_it_out_of_the_number(mnist, tmp_path, monkeypatch, capsys):
+    from mnist_core.__main__ import main
+
+    monkeypatch.setenv("MNIST_STUDIO_MODELS", str(PROJECT_ROOT / "models"))
+    first, second = (int((mnist.y_test == d).nonzero()[0][0]) for d in (3, 5))
+    photo = tmp_path / "with-a-heart.png"
+    photo.write_bytes(
+        inputs.encode(synthetic.compose([mnist.x_test[first], inputs.heart_ink(), mnist.x_test[second]], 5, digit_height=80).image, "PNG")
+    )
+    assert main(["predict", "--json", str(photo)]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert [d["is_digit"] for d in entry["digits"]] == [True, False, True]
+    assert entry["number"] == "35" and entry["not_digits"] == 1
+    heart = entry["digits"][1]
+    assert (
+        heart["digit_score"]
+        < registry.active(PROJECT_ROOT / "models")[0].card["calibration"]["threshold"]
+        <= entry["digits"][0]["digit_score"]
+    )
+    assert len(heart["probabilities"]) == 10 and "confidence" in heart  # its reading stays in the entry
