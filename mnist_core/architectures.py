@@ -210,9 +210,17 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "best": Recipe(
-        "Best", "studio", {"limit": None}, "The default model's recipe: 99.7 % on MNIST test, and it knows a scribble from a digit."
+        "Best",
+        "studio",
+        {"limit": None},
+        "The default model's recipe (studio-v3): 35 epochs, 99.6 % on MNIST test, and it refuses most marks that are no digit.",
     ),
-    "quick": Recipe("Quick", "studio", {"epochs": 3, "limit": 12_000}, "A first try: 3 epochs on 12,000 images reach about 98.6 %."),
+    "quick": Recipe(
+        "Quick",
+        "studio",
+        {"epochs": 3, "limit": 12_000},
+        "A first try: 3 epochs on 12,000 images, under 2 minutes here; about 98 % on MNIST test.",
+    ),
 }
 
 
