@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
-from mnist_core import architectures, data, run_events, training
+from mnist_core import architectures, data, objectives, pipeline, run_events, training
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -33,10 +33,10 @@ def plain_fit(config: training.TrainConfig, x, y) -> float:
     keras.utils.set_random_seed(config.seed)
     steps = math.ceil(len(x) / config.batch_size) * config.epochs
     model = architectures.build(config.preset)
-    training.compile_model(model, config, steps)
+    objectives.compile_model(model, config, steps)
     timer = EpochTimer()
     model.fit(
-        training.make_dataset(x, y, config.batch_size, shuffle=True, augment=False, seed=0),
+        pipeline.make_dataset(x, y, config.batch_size, shuffle=True, augment=False, seed=0),
         epochs=config.epochs,
         callbacks=[timer],
         verbose=0,

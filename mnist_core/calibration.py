@@ -5,7 +5,7 @@ A model's softmax ``p`` is turned into calibrated probabilities by temperature s
 log-likelihood. The largest calibrated probability is the *digit score*; a mark whose score is under
 the model's threshold is refused. The threshold is the score that refuses ``REFUSE_SHARE`` of the
 held-out MNIST digits; the studio recipe trains generated non-digits towards the uniform
-distribution (``training.NON_DIGIT``), so they score low.
+distribution (``objectives.NON_DIGIT``), so they score low.
 
 Both numbers live in the model card under ``"calibration"``.
 """

@@ -20,6 +20,9 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_core import architectures, run_events
+from mnist_core.fit_callbacks import BN_STATS_IMAGES, ProgressCallback
+from mnist_core.objectives import NON_DIGIT, compile_model
+from mnist_core.pipeline import make_dataset, split_train_val
 
 OnEvent = Callable[[run_events.Event], None]
 
@@ -28,18 +31,7 @@ LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate",
 STRATEGIES = ("default", "mirrored")
 SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
-AUG_ROTATION_DEG = 15.0
-AUG_SLANT = 0.3  # shear, x per y: about 17 degrees of slant either way
-AUG_SCALE = 0.12
-AUG_ASPECT = 0.2  # log of the width/height change: 0.82x to 1.22x
-AUG_SHIFT_PX = 2.5
-AUG_ELASTIC_PX = 0.9  # standard deviation of the coarse elastic field
-AUG_STROKE_P = 0.2  # each of: thicken (3x3 grey dilation), thin (2x2 grey erosion)
-AUG_THICKER_P = 0.05  # two dilations: a fat pen on a small digit
-AUG_LOWRES_P = 0.15
-AUG_CONTRAST_P = 0.2
 NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
-NON_DIGITS_WEIGHT = 0.5  # their loss (towards the uniform distribution) relative to a digit's
 # The user's own samples are repeated until they make up this share of every epoch: 50 samples
 # among 57,000 MNIST images would otherwise be 0.09 % of the gradient and change nothing.
 # At 5 % a batch of 128 holds about 6 of them, enough to learn a personal style, while the
@@ -198,272 +190,6 @@ class TrainResult:
 
 # ---------------------------------------------------------------- data pipeline
 
-NON_DIGIT = 10  # the label of a generated non-digit mark (mnist_core.outliers): trained towards "no digit"
-
-
-def _uniform(seed: tf.Tensor, shape, low: float, high: float) -> tf.Tensor:
-    return tf.random.stateless_uniform(shape, seed, low, high)
-
-
-def _sampling_grid(n: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
-    """Where each output pixel reads its input: rotation, slant, aspect, zoom, shift and an elastic wobble.
-
-    Returns (n, 28, 28, 2) input coordinates (y, x). Elastic: a coarse 4x4 field of random shifts,
-    smoothly upsampled, like a hand that wavers (Simard et al. 2003, done cheaply).
-    """
-    angle = _uniform(seeds[0], [n], -1.0, 1.0) * (AUG_ROTATION_DEG * math.pi / 180)
-    slant = _uniform(seeds[1], [n], -AUG_SLANT, AUG_SLANT)
-    zoom = _uniform(seeds[2], [n], 1.0 - AUG_SCALE, 1.0 + AUG_SCALE)
-    aspect = tf.exp(_uniform(seeds[3], [n], -AUG_ASPECT, AUG_ASPECT))
-    shift = _uniform(seeds[4], [n, 2], -AUG_SHIFT_PX, AUG_SHIFT_PX)
-    cos, sin, one, zero = tf.cos(angle), tf.sin(angle), tf.ones([n]), tf.zeros([n])
-
-    def mat(a, b, c, d):  # (n, 2, 2) in (y, x) order
-        return tf.stack([tf.stack([a, b], -1), tf.stack([c, d], -1)], 1)
-
-    forward = mat(cos, sin, -sin, cos) @ mat(one, zero, slant, one) @ mat(zoom / aspect, zero, zero, zoom * aspect)
-    c = 13.5
-    ys, xs = tf.meshgrid(tf.range(28, dtype=tf.float32) - c, tf.range(28, dtype=tf.float32) - c, indexing="ij")
-    out = tf.stack([ys, xs], -1)[None] - shift[:, None, None, :]  # (n, 28, 28, 2), about the centre
-    coords = tf.einsum("nij,nhwj->nhwi", tf.linalg.inv(forward), out) + c
-    coarse = tf.random.stateless_normal([n, 4, 4, 2], seeds[5]) * AUG_ELASTIC_PX
-    return coords + tf.image.resize(coarse, [28, 28], method="bicubic")
-
-
-def _bilinear(images: tf.Tensor, coords: tf.Tensor) -> tf.Tensor:
-    """Sample (n, 28, 28, 1) images at (n, 28, 28, 2) coordinates, zero outside."""
-    padded = tf.pad(images[..., 0], [[0, 0], [1, 1], [1, 1]])  # coordinates shift by one
-    y, x = coords[..., 0] + 1.0, coords[..., 1] + 1.0
-    y0, x0 = tf.floor(y), tf.floor(x)
-    wy, wx = y - y0, x - x0
-    n = tf.shape(images)[0]
-    batch = tf.broadcast_to(tf.range(n)[:, None, None], tf.shape(y0))
-
-    def at(yy, xx):
-        yy = tf.clip_by_value(tf.cast(yy, tf.int32), 0, 29)
-        xx = tf.clip_by_value(tf.cast(xx, tf.int32), 0, 29)
-        return tf.gather_nd(padded, tf.stack([batch, yy, xx], -1))
-
-    top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx
-    bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx
-    return (top * (1 - wy) + bottom * wy)[..., None]
-
-
-def augment_batch(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """Pose, elastic wobble, stroke width, resolution and ink contrast, per image; the same for the same seed.
-
-    Every random number is stateless, drawn from ``seed`` (the run's seed and the batch's index),
-    so a run repeats exactly (with TensorFlow's op determinism).
-    """
-    seeds = tf.random.experimental.stateless_split(seed, num=12)
-    n = tf.shape(x)[0]
-    x = _bilinear(x, _sampling_grid(n, seeds))
-    thick = tf.nn.max_pool2d(x, 3, 1, "SAME")
-    cross = tf.constant([[0, 1, 0], [1, 1, 1], [0, 1, 0]], tf.float32)[..., None] - 1.0  # grey dilation by a plus
-    thicker = tf.nn.dilation2d(thick, cross, [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])
-    thin = -tf.nn.max_pool2d(-tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, 1, "VALID")
-    pick = _uniform(seeds[6], [n, 1, 1, 1], 0.0, 1.0)
-    p = AUG_STROKE_P
-    x = tf.where(pick < p, thick, tf.where(pick < p + AUG_THICKER_P, thicker, tf.where(pick < 2 * p + AUG_THICKER_P, thin, x)))
-    # low resolution: down to 8-16 px and back up, like a small or distant digit
-    side = tf.random.stateless_uniform([], seeds[7], 8, 17, dtype=tf.int32)
-    low = tf.image.resize(tf.image.resize(x, [side, side], method="area"), [28, 28], method="bilinear")
-    x = tf.where(_uniform(seeds[8], [n, 1, 1, 1], 0.0, 1.0) < AUG_LOWRES_P, low, x)
-    # ink contrast: faint or saturated strokes
-    gamma = tf.exp(_uniform(seeds[9], [n, 1, 1, 1], -0.35, 0.7))
-    contrasted = tf.pow(tf.clip_by_value(x, 1e-6, 1.0), gamma)
-    x = tf.where(_uniform(seeds[10], [n, 1, 1, 1], 0.0, 1.0) < AUG_CONTRAST_P, contrasted, x)
-    peak = tf.reduce_max(x, axis=[1, 2, 3], keepdims=True)
-    return tf.clip_by_value(x / tf.maximum(peak, 1e-3), 0.0, 1.0)  # the app always hands the model peak ink 1
-
-
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 28, 28, 1) in [0, 1]."""
-    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
-
-
-def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, augment: bool, seed: int) -> tf.data.Dataset:
-    """Batches of float images and int labels. Shuffled (training): it repeats without end, so that
-    each batch's index over the whole run seeds its augmentation; fit it with ``steps_per_epoch``."""
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size).map(lambda a, b: (tf.cast(a, tf.float32)[..., None] / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
-    if shuffle:
-        ds = ds.repeat().enumerate()
-        if augment:
-            ds = ds.map(
-                lambda i, ab: (augment_batch(ab[0], tf.stack([tf.cast(seed, tf.int64), i])), ab[1]), num_parallel_calls=tf.data.AUTOTUNE
-            )
-        else:
-            ds = ds.map(lambda i, ab: ab)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def split_train_val(x: np.ndarray, y: np.ndarray, val_split: float, seed: int):
-    """A seeded split of the training set; the test set is never touched here."""
-    if val_split <= 0:
-        return (x, y), None
-    order = np.random.default_rng(seed).permutation(len(x))
-    n_val = max(1, round(len(x) * val_split))
-    val, train = order[:n_val], order[n_val:]
-    return (x[train], y[train]), (x[val], y[val])
-
-
-# ---------------------------------------------------------------- fit
-
-BN_STATS_IMAGES = 2048  # training images behind each recomputation of the batch-norm statistics
-
-
-def recompute_batch_norm(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> None:
-    """Set every batch-norm layer's moving mean and variance to their exact average over ``images`` (uint8).
-
-    Keras starts those statistics at mean 0, variance 1 and moves them 1 % per step, while the first
-    conv layer's real variance is about 100 times smaller. After a few hundred steps they still hold
-    much of that start, and inference, which uses them, read every digit as one class. Dropout is off
-    meanwhile, as it is at inference.
-    """
-    norms = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
-    if not norms or len(images) == 0:
-        return
-    drops = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.Dropout)]
-    rates, momenta = [d.rate for d in drops], [n.momentum for n in norms]
-    try:
-        for d in drops:
-            d.rate = 0.0
-        for i, start in enumerate(range(0, len(images), batch_size)):
-            for n in norms:
-                n.momentum = i / (i + 1)  # the i-th batch weighs 1/(i+1): a plain average over the batches
-            model(to_model_input(images[start : start + batch_size]), training=True)
-    finally:
-        for d, rate in zip(drops, rates):
-            d.rate = rate
-        for n, momentum in zip(norms, momenta):
-            n.momentum = momentum
-
-
-class _ProgressCallback(keras.callbacks.Callback):
-    """Progress events, cancellation, and exact batch-norm statistics before each validation."""
-
-    def __init__(
-        self,
-        on_event: OnEvent,
-        should_stop: Callable[[], bool],
-        steps_per_epoch: int,
-        batch_size: int,
-        model: keras.Model,
-        bn_images: np.ndarray,
-    ):
-        super().__init__()
-        self.on_event, self.should_stop = on_event, should_stop
-        self.full_model, self.bn_images = model, bn_images
-        self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
-        self.epoch = 0
-        self.stopped = False
-        self.epoch_seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-        self.epoch_start = self.last_time = time.perf_counter()
-        self.last_step = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.should_stop():
-            self.stopped = True
-            self.model.stop_training = True
-        now = time.perf_counter()
-        if now - self.last_time >= 0.5 or batch + 1 == self.steps_per_epoch:
-            logs = logs or {}
-            rate = (batch + 1 - self.last_step) * self.batch_size / max(now - self.last_time, 1e-9)
-            self.on_event(
-                run_events.Batch(
-                    epoch=self.epoch + 1,
-                    step=batch + 1,
-                    global_step=self.epoch * self.steps_per_epoch + batch + 1,
-                    loss=float(logs.get("loss", float("nan"))),
-                    accuracy=float(logs.get("accuracy", float("nan"))),
-                    samples_per_sec=rate,
-                )
-            )
-            self.last_time, self.last_step = now, batch + 1
-        if batch + 1 == self.steps_per_epoch and not self.stopped:  # Keras validates right after this batch
-            recompute_batch_norm(self.full_model, self.bn_images)
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self.epoch_start
-        self.epoch_seconds.append(seconds)
-        metrics = {k: float(v) for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
-        self.on_event(run_events.Epoch(epoch=epoch + 1, seconds=seconds, **metrics))
-
-
-def _digit_or_uniform_loss(y_true, probs):
-    """Cross-entropy for a digit; for a NON_DIGIT mark, NON_DIGITS_WEIGHT x the cross-entropy with the
-    uniform distribution (outlier exposure, Hendrycks et al. 2019): no digit should stand out."""
-    ops = keras.ops
-    y = ops.cast(y_true, "int32")
-    log_p = ops.log(ops.clip(probs, 1e-7, 1.0))
-    digit = -ops.sum(ops.one_hot(ops.minimum(y, 9), 10) * log_p, axis=-1)
-    uniform = -ops.mean(log_p, axis=-1)
-    return ops.where(ops.equal(y, NON_DIGIT), NON_DIGITS_WEIGHT * uniform, digit)
-
-
-def members_loss(y_true, y_pred):
-    """Each ensemble member's loss (y_pred: n, members, 10), averaged over the members."""
-    members = keras.ops.shape(y_pred)[1]
-    y = keras.ops.repeat(keras.ops.expand_dims(y_true, 1), members, axis=1)
-    return keras.ops.mean(_digit_or_uniform_loss(y, y_pred), axis=1)
-
-
-def single_loss(y_true, y_pred):
-    return _digit_or_uniform_loss(y_true, y_pred)
-
-
-class DigitAccuracy(keras.metrics.Metric):
-    """Accuracy over the real digits of a batch (non-digit marks have no right digit); an ensemble's
-    members (n, members, 10) are averaged first."""
-
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.right = self.add_variable((), initializer="zeros", name="right")
-        self.seen = self.add_variable((), initializer="zeros", name="seen")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        ops = keras.ops
-        if len(y_pred.shape) == 3:
-            y_pred = ops.mean(y_pred, axis=1)
-        y = ops.reshape(ops.cast(y_true, "int32"), (-1,))
-        digit = ops.cast(ops.less(y, NON_DIGIT), "float32")
-        right = ops.cast(ops.equal(ops.cast(ops.argmax(y_pred, axis=-1), "int32"), y), "float32")
-        self.right.assign_add(ops.sum(right * digit))
-        self.seen.assign_add(ops.sum(digit))
-
-    def result(self):
-        return self.right / keras.ops.maximum(self.seen, 1.0)
-
-    def reset_state(self):
-        self.right.assign(0.0)
-        self.seen.assign(0.0)
-
-
-def compile_model(model: keras.Model, config: TrainConfig, total_steps: int, *, members: bool = False) -> None:
-    """Adam, at a constant rate or with a short warm-up and cosine decay.
-
-    ``members``: the model outputs each ensemble member's softmax (architectures.members_view);
-    each member gets its own loss, and "accuracy" is the ensemble's. Labels may hold NON_DIGIT.
-    """
-    loss, metric = (members_loss if members else single_loss), DigitAccuracy()
-    rate = config.lr
-    if config.schedule != "constant":
-        warmup = min(max(total_steps // 20, 1), 1000)
-        rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=config.lr / 10,
-            decay_steps=max(total_steps - warmup, 1),
-            warmup_target=config.lr,
-            warmup_steps=warmup,
-            alpha=0.01,
-        )
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=[metric])
-
 
 def train(
     config: TrainConfig,
@@ -519,7 +245,7 @@ def train(
 
     train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
-    progress = _ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
+    progress = ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
     on_event(
         run_events.Start(
             total_steps=total_steps,

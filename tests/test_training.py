@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import registry, run_events, training
+from mnist_core import fit_callbacks, objectives, pipeline, registry, run_events, training
 from mnist_core.training import ConfigError, TrainConfig
 
 
@@ -125,7 +125,7 @@ def test_each_ensemble_member_is_scored_by_its_own_loss():
     wrong[7] = 0.91
     stacked = np.stack([np.stack([right, wrong]), np.stack([wrong, wrong])]).astype(np.float32)  # (n=2, members=2, 10)
     expected = [np.mean([-np.log(0.91), -np.log(0.01)]), np.mean([-np.log(0.91), -np.log(0.91)])]
-    np.testing.assert_allclose(np.asarray(training.members_loss(y, stacked)), expected, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(objectives.members_loss(y, stacked)), expected, rtol=1e-5)
 
 
 def test_an_ensemble_trains_and_registers_as_one_averaging_model(mnist, registry_root):
@@ -141,7 +141,7 @@ def test_an_ensemble_trains_and_registers_as_one_averaging_model(mnist, registry
 
 
 def _accuracy(model, images, labels, training_mode: bool) -> float:
-    probs = model(training.to_model_input(images), training=training_mode).numpy()
+    probs = model(pipeline.to_model_input(images), training=training_mode).numpy()
     return float((probs.argmax(1) == labels).mean())
 
 
@@ -154,7 +154,7 @@ def test_a_short_studio_run_reads_digits_in_inference_mode_as_in_training_mode(m
     in_inference_mode = _accuracy(result.model, x, y, training_mode=False)
     assert in_training_mode > 0.4
     assert in_inference_mode >= in_training_mode - 0.05
-    assert np.bincount(result.model.predict(training.to_model_input(x), verbose=0).argmax(1), minlength=10).max() < 0.3 * len(x)
+    assert np.bincount(result.model.predict(pipeline.to_model_input(x), verbose=0).argmax(1), minlength=10).max() < 0.3 * len(x)
 
 
 @pytest.mark.parametrize("preset", ["seed002", "seed003", "seed004"])
@@ -170,8 +170,8 @@ def test_recomputed_batch_norm_statistics_are_the_images_own():
 
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, use_bias=False), keras.layers.BatchNormalization()])
     images = np.random.default_rng(0).integers(0, 256, (600, 28, 28), dtype=np.uint8)
-    training.recompute_batch_norm(model, images, batch_size=128)
-    conv_out = model.layers[0](training.to_model_input(images)).numpy()
+    fit_callbacks.recompute_batch_norm(model, images, batch_size=128)
+    conv_out = model.layers[0](pipeline.to_model_input(images)).numpy()
     norm = model.layers[1]
     np.testing.assert_allclose(norm.moving_mean.numpy(), conv_out.mean(axis=(0, 1, 2)), rtol=0.02, atol=1e-4)
     np.testing.assert_allclose(norm.moving_variance.numpy(), conv_out.var(axis=(0, 1, 2)), rtol=0.1)

@@ -74,13 +74,13 @@ def kill_in_save(k: int) -> None:
 
 
 def kill_at_batch(n: int) -> None:
-    from mnist_core import training
+    from mnist_core import fit_callbacks
 
-    on_batch = training._ProgressCallback.on_train_batch_end
+    on_batch = fit_callbacks.ProgressCallback.on_train_batch_end
 
     def killing_batch(self, batch, logs=None):
         on_batch(self, batch, logs)
         if self.epoch * self.steps_per_epoch + batch + 1 == n:
             _kill_self()
 
-    training._ProgressCallback.on_train_batch_end = killing_batch
+    fit_callbacks.ProgressCallback.on_train_batch_end = killing_batch

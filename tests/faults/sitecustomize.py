@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 
 if os.environ.get("MNIST_FAULT_BATCH_SLEEP"):
-    from mnist_core import training
+    from mnist_core import fit_callbacks
 
     _pause = float(os.environ["MNIST_FAULT_BATCH_SLEEP"])
-    _on_batch = training._ProgressCallback.on_train_batch_end
+    _on_batch = fit_callbacks.ProgressCallback.on_train_batch_end
 
     def _slow_batch(self, batch, logs=None):
         time.sleep(_pause)
         _on_batch(self, batch, logs)
 
-    training._ProgressCallback.on_train_batch_end = _slow_batch
+    fit_callbacks.ProgressCallback.on_train_batch_end = _slow_batch
 
 if os.environ.get("MNIST_FAULT_PAUSE_SAVE"):
     from mnist_core import registry
