@@ -1,0 +1,128 @@
+"""Canvas drawings and photographs -> 28x28 MNIST-style digits, through one shared path.
+
+MNIST digits were size-normalised to fit a 20x20 box keeping their aspect ratio (which
+anti-aliases them into grey levels), then placed in 28x28 so that their centre of mass sits
+at the centre. ``normalize`` does exactly that for any ink map (ink high, background 0);
+``from_canvas`` and ``from_image`` only differ in how they find the ink:
+
+- a canvas: the alpha channel (transparent background) or the distance to the background colour;
+- a photo or scan: safe decoding, polarity, background (uneven light) removal, Otsu threshold,
+  ruled lines and specks dropped, pieces of one digit merged, digits ordered like text."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from mnist_core.preprocess.decode import FORMATS, MAX_BYTES, MAX_PIXELS, ImageError, _array_to_grey, _grey, _numeric, _unit, decode
+from mnist_core.preprocess.ink import _ink
+from mnist_core.preprocess.normalise import BOX, CENTRE, INK_LEVEL, SIDE, STROKE, normalize
+from mnist_core.preprocess.segment import Box, _segment
+
+# The pipeline, a module each: decode -> ink -> segment -> normalise. These are its entry points.
+__all__ = [
+    "BOX", "CENTRE", "FORMATS", "INK_LEVEL", "MAX_BYTES", "MAX_PIXELS", "SIDE", "STROKE", "Box", "Digit", "ImageError",
+    "canvas_digit", "canvas_ink", "decode", "from_canvas", "from_image", "normalize",
+]  # fmt: skip
+
+
+WORK_PIXELS = 1_500_000  # photos are segmented at no more than this many pixels
+SMALL_IMAGE = 128  # px, longest side: a low-resolution scan of one digit, read again with paper around it
+
+
+@dataclass
+class Digit:
+    box: Box
+    image: np.ndarray  # (28, 28) float32 in [0, 1], ink = 1
+    crop: np.ndarray  # uint8 grey crop of the original image at ``box``
+
+
+def from_canvas(rgba: np.ndarray) -> np.ndarray | None:
+    """A drawing canvas (H, W, 4) -> (28, 28) float32, or None when (nearly) nothing is drawn."""
+    digit = canvas_digit(rgba)
+    return None if digit is None else digit.image
+
+
+def canvas_ink(rgba: np.ndarray) -> np.ndarray | None:
+    """The ink of a canvas as float32 (H, W) in [0, 1]: from alpha when the background is transparent."""
+    a = _numeric(rgba, "canvas")
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
+        raise ImageError(f"This canvas has shape {a.shape}; an (height, width, 4) RGBA array is needed.")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        return None
+    if a.shape[2] in (2, 4):
+        alpha = _unit(a[:, :, -1])
+        if float(alpha.max() - alpha.min()) > 0.25:
+            return alpha  # transparent background: the strokes are where alpha is
+    colour = _unit(a[:, :, :3] if a.shape[2] >= 3 else a[:, :, :1])
+    border = np.concatenate([colour[0], colour[-1], colour[:, 0], colour[:, -1]])
+    background = np.median(border, axis=0)
+    return np.abs(colour - background).max(axis=2)
+
+
+def canvas_digit(rgba: np.ndarray) -> Digit | None:
+    """Like ``from_canvas`` but with the ink's box on the canvas and a grey crop (ink dark) for saving."""
+    ink = canvas_ink(rgba)
+    if ink is None:
+        return None
+    mask = ink > 0.2
+    h, w = ink.shape
+    if int(mask.sum()) < max(4, 0.0005 * h * w):
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    bh, bw = y1 - y0, x1 - x0
+    if max(bh, bw) < 0.08 * min(h, w):  # a speck is not a digit
+        return None
+    if mask[y0:y1, x0:x1].mean() > 0.7 and max(bh, bw) < 0.2 * min(h, w):  # nor is one tap of a fat brush
+        return None
+    image = normalize(ink[y0:y1, x0:x1])
+    if image is None:
+        return None
+    crop = (255 - np.round(ink[y0:y1, x0:x1] * 255)).astype(np.uint8)
+    return Digit(box=(int(x0), int(y0), int(x1), int(y1)), image=image, crop=crop)
+
+
+def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
+    """Every digit in a photo, scan or image file, left to right (lines top to bottom).
+
+    An empty list means no digit was found; an unreadable input raises ImageError.
+    """
+    grey_full = _array_to_grey(data) if isinstance(data, np.ndarray) else _grey(decode(data))
+    w, h = grey_full.size
+    scale = min(1.0, math.sqrt(WORK_PIXELS / (w * h)))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = grey_full.resize(size, Image.Resampling.BOX) if size != grey_full.size else grey_full
+    grey = np.asarray(small, dtype=np.float32) / 255.0
+    if min(grey.shape) < 8:
+        return []
+    found = _find(grey)
+    if not found and max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: the digit fills it, ink and paper blur
+        pad = max(grey.shape) // 2
+        paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+        found = [
+            ((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(np.pad(grey, pad, constant_values=paper))
+        ]
+    if not found:
+        return []
+    sx, sy = w / grey.shape[1], h / grey.shape[0]
+    grey_u8 = np.asarray(grey_full)
+    digits = []
+    for box, crop_ink in found:
+        image = normalize(crop_ink)
+        if image is None:
+            continue
+        x0, y0, x1, y1 = box
+        ob = (max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
+        digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
+    return digits
+
+
+def _find(grey: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+    ink = _ink(grey)
+    return [] if ink is None else _segment(ink)

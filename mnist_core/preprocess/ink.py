@@ -1,0 +1,70 @@
+"""A grey page -> an ink map: polarity, uneven light removed, and the threshold that tells ink from paper."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+
+def _ink(grey: np.ndarray) -> np.ndarray | None:
+    """Grey page in [0, 1] -> ink map (ink high, paper 0), or None when the page has no contrast."""
+    h, w = grey.shape
+    smooth = ndimage.gaussian_filter(grey, 0.8)
+    lo, hi = np.percentile(smooth, [0.5, 99.5])
+    if hi - lo < 0.08:  # blank, all black, all white
+        return None
+    k = max(15, min(h, w) // 3) | 1  # wider than any stroke
+    f = max(1, min(h, w) // 120)  # the light varies slowly: estimate it on a smaller copy
+    kf = max(3, k // f) | 1
+    # polarity: flatten the light first; the ink is then the side (dark or light) holding most of
+    # what stands out beyond the noise (paper between the strokes of a thick digit stands out less)
+    light = _upsample(ndimage.uniform_filter(_block_reduce(smooth, f, np.mean), kf), (h, w))
+    detail = smooth - light
+    middle = float(np.median(detail))
+    floor = 4 * max(1.4826 * float(np.median(np.abs(detail - middle))), 0.005)
+    dark = float(np.clip(middle - detail - floor, 0, None).sum())
+    bright = float(np.clip(detail - middle - floor, 0, None).sum())
+    v = 1.0 - smooth if dark >= bright else smooth
+    # the paper's level under the ink: a grey opening (strokes are narrower than k), then smoothed
+    paper = ndimage.grey_opening(_block_reduce(v, f, np.min), size=(kf, kf))
+    paper = _upsample(ndimage.uniform_filter(paper, kf), (h, w))
+    return np.clip(v - paper, 0.0, None)
+
+
+def _block_reduce(a: np.ndarray, f: int, reduce) -> np.ndarray:
+    if f == 1:
+        return a
+    h, w = (a.shape[0] // f) * f, (a.shape[1] // f) * f
+    return reduce(a[:h, :w].reshape(h // f, f, w // f, f), axis=(1, 3))
+
+
+def _upsample(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    if a.shape == shape:
+        return a
+    image = Image.fromarray(a.astype(np.float32)).resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.float32)
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold: the level that best splits the values into two classes."""
+    hist, edges = np.histogram(values, bins=256, range=(0.0, float(values.max()) + 1e-6))
+    p = hist.astype(np.float64) / hist.sum()
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(p)
+    m0 = np.cumsum(p * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.nan_to_num((m0[-1] * w0 - m0) ** 2 / (w0 * (1 - w0)))
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def _threshold(ink: np.ndarray) -> float:
+    """Otsu's level, but never inside the paper's own noise: ink must stand 6 sigma above the paper.
+
+    The noise is measured robustly (median absolute deviation), since ink is the minority. This
+    also keeps Otsu from splitting the paper when the ink is only a thin stroke on a big page.
+    """
+    sample = ink[:: max(1, ink.shape[0] // 300), :: max(1, ink.shape[1] // 300)]
+    paper = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - paper)))
+    return max(_otsu(ink), paper + 6 * max(sigma, 0.005), 0.06)
