@@ -1,4 +1,4 @@
-"""The user's own labelled samples: a small SQLite store, exported and imported as npz or zip.
+"""The user's own labelled samples: a small SQLite store (its exchange formats: ``sample_files``).
 
 One row per sample: the 28x28 model input and the original crop (both PNG), the true label,
 where it came from (canvas, upload or import), when, and which model said what at save time.
@@ -11,29 +11,21 @@ never deleted, and a fresh store starts; ``SampleStore.notice`` then says so in 
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
 import os
 import sqlite3
 import threading
-import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from mnist_core import sample_files
+from mnist_core.sample_codec import SOURCES, Sample, SamplesError, _check_label, _crop_png, _digest, _now, png_array, png_bytes, to_uint8
 from mnist_core.settings import samples_path
 
-SOURCES = ("canvas", "upload", "import")
-CROP_MAX_SIDE = 256  # crops larger than this are scaled down before saving
-MAX_IMPORT_BYTES = 100 * 1024 * 1024
-MAX_IMPORT_SAMPLES = 100_000
-MAX_ZIP_MEMBER_BYTES = 5 * 1024 * 1024
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -48,108 +40,10 @@ CREATE TABLE IF NOT EXISTS samples (
 );
 CREATE INDEX IF NOT EXISTS samples_label ON samples (label);
 """
-CSV_FIELDS = ["file", "label", "source", "created", "model", "predicted", "crop"]
 
 SCHEMA_VERSION = 1
 _set_aside_lock = threading.Lock()
 _checked: set[tuple[str, int]] = set()  # database files already integrity-checked by this process
-
-
-class SamplesError(Exception):
-    """Something a person did with their samples cannot be done; the message is one clear sentence."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    id: int
-    image: np.ndarray  # uint8 (28, 28), ink white on black, as in MNIST
-    label: int
-    source: str
-    created: str
-    model: str | None
-    predicted: int | None
-    has_crop: bool
-
-    @property
-    def misread(self) -> bool:
-        """The model at save time said something else."""
-        return self.predicted is not None and self.predicted != self.label
-
-
-# ---------------------------------------------------------------- images <-> PNG
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """A 28x28 model input (float in [0, 1], or uint8) -> uint8 (28, 28)."""
-    a = np.asarray(image)
-    if a.shape == (28, 28, 1):
-        a = a[:, :, 0]
-    if a.shape != (28, 28):
-        raise SamplesError(f"A sample must be a 28x28 image, not {'x'.join(map(str, a.shape))}.")
-    if a.dtype == np.uint8:
-        return a.copy()
-    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if a.max(initial=0.0) > 1.0:  # 0-255 values in a float array
-        a = a / 255.0
-    return np.round(np.clip(a, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def png_bytes(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(a, dtype=np.uint8), mode="L").save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
-
-
-def png_array(blob: bytes, what: str = "image") -> np.ndarray:
-    try:
-        with Image.open(io.BytesIO(blob)) as im:
-            if im.width * im.height > 16_000_000:
-                raise SamplesError(f"The {what} is too large ({im.width}x{im.height} pixels).")
-            return np.asarray(im.convert("L"), dtype=np.uint8)
-    except SamplesError:
-        raise
-    except Exception as exc:  # PIL raises many kinds for a damaged file
-        raise SamplesError(f"The {what} is not a readable PNG image.") from exc
-
-
-def _crop_png(crop: np.ndarray | bytes | None) -> bytes | None:
-    """The original crop as PNG, scaled down to at most CROP_MAX_SIDE pixels a side."""
-    if crop is None:
-        return None
-    if isinstance(crop, bytes):
-        crop = png_array(crop, "crop")
-    a = np.asarray(crop)
-    if a.ndim == 3:
-        a = np.asarray(Image.fromarray(a.astype(np.uint8)).convert("L"))
-    if a.ndim != 2 or a.size == 0:
-        return None
-    if a.dtype != np.uint8:
-        a = to_uint8_any(a)
-    im = Image.fromarray(a, mode="L")
-    if max(im.size) > CROP_MAX_SIDE:
-        im.thumbnail((CROP_MAX_SIDE, CROP_MAX_SIDE), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    im.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
-
-
-def to_uint8_any(a: np.ndarray) -> np.ndarray:
-    a = np.nan_to_num(np.asarray(a, dtype=np.float64))
-    return np.round(np.clip(a if a.max(initial=0.0) > 1.0 else a * 255, 0, 255)).astype(np.uint8)
-
-
-def _check_label(label: object) -> int:
-    if isinstance(label, bool) or not isinstance(label, int | np.integer) or not 0 <= int(label) <= 9:
-        raise SamplesError(f"A label must be a digit from 0 to 9, not {label!r}.")
-    return int(label)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _digest(image: np.ndarray, label: int) -> bytes:
-    return hashlib.sha1(image.tobytes() + bytes([label])).digest()
 
 
 # ---------------------------------------------------------------- the store
@@ -325,45 +219,11 @@ class SampleStore:
 
     def export_npz(self, target: Path | str | io.IOBase | None = None) -> bytes | None:
         """Every sample as an npz (x, y like MNIST, plus metadata and crops); bytes when no target is given."""
-        rows = self._rows()
-        crops = [r[2] or b"" for r in rows]
-        offsets = np.cumsum([0, *map(len, crops)]).astype(np.int64)
-        arrays = {
-            "x": np.stack([png_array(r[1]) for r in rows]) if rows else np.zeros((0, 28, 28), np.uint8),
-            "y": np.array([r[3] for r in rows], dtype=np.uint8),
-            "source": np.array([r[4] for r in rows], dtype="U16"),
-            "created": np.array([r[5] for r in rows], dtype="U40"),
-            "model": np.array([r[6] or "" for r in rows], dtype="U64"),
-            "predicted": np.array([-1 if r[7] is None else r[7] for r in rows], dtype=np.int8),
-            "crops": np.frombuffer(b"".join(crops), dtype=np.uint8),
-            "crop_offsets": offsets,
-        }
-        if target is None:
-            buf = io.BytesIO()
-            np.savez_compressed(buf, **arrays)
-            return buf.getvalue()
-        np.savez_compressed(target, **arrays)
-        return None
+        return sample_files.export_npz(self._rows(), target)
 
     def export_zip(self, target: Path | str | io.IOBase | None = None) -> bytes | None:
         """Every sample as ``images/NNNNN.png`` (28x28), ``crops/NNNNN.png`` and a ``labels.csv``."""
-        buf = io.BytesIO() if target is None else target
-        table = io.StringIO()
-        writer = csv.DictWriter(table, CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for sid, image, crop, label, source, created, model, predicted in self._rows():
-                name = f"images/{sid:05d}.png"
-                zf.writestr(name, image)
-                crop_name = f"crops/{sid:05d}.png" if crop else ""
-                if crop:
-                    zf.writestr(crop_name, crop)
-                writer.writerow(
-                    {"file": name, "label": label, "source": source, "created": created, "model": model or "",
-                     "predicted": "" if predicted is None else predicted, "crop": crop_name}
-                )  # fmt: skip
-            zf.writestr("labels.csv", table.getvalue())
-        return buf.getvalue() if target is None else None
+        return sample_files.export_zip(self._rows(), target)
 
     # -- import
 
@@ -373,16 +233,7 @@ class SampleStore:
         All or nothing: a bad file changes nothing. Samples already in the store (same pixels and
         label) are skipped. Returns (added, skipped).
         """
-        if len(data) > MAX_IMPORT_BYTES:
-            raise SamplesError(f"This file is too large to import ({len(data) / 1e6:.0f} MB; at most {MAX_IMPORT_BYTES // 10**6} MB).")
-        if data[:4] != b"PK\x03\x04" and data[:4] != b"PK\x05\x06":
-            raise SamplesError("This is not a samples file: import an .npz or a .zip exported from My samples.")
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-        except zipfile.BadZipFile as exc:
-            raise SamplesError("This file is damaged and cannot be read as an .npz or a .zip.") from exc
-        incoming = _read_npz(data) if "x.npy" in names else _read_zip(data)
+        incoming = sample_files.read(data)
         seen = {_digest(s.image, s.label) for s in self.list()}
         rows, skipped = [], 0
         for image, crop, label, source, created, model, predicted in incoming:
@@ -405,104 +256,3 @@ class SampleStore:
 def _sample(row: tuple) -> Sample:
     sid, image, label, source, created, model, predicted, has_crop = row
     return Sample(int(sid), png_array(image), int(label), source, created, model, predicted, bool(has_crop))
-
-
-Incoming = tuple[np.ndarray, bytes | None, int, str, str, str | None, int | None]
-
-
-def _metadata(source: str, created: str, model: str, predicted: object) -> tuple[str, str, str | None, int | None]:
-    source = source if source in SOURCES else "import"
-    try:
-        predicted = int(predicted) if str(predicted).strip() not in ("", "-1") else None
-    except ValueError:
-        predicted = None
-    predicted = predicted if predicted is None or 0 <= predicted <= 9 else None
-    return source, (created or _now())[:40], (model or None) and str(model)[:64], predicted
-
-
-def _read_npz(data: bytes) -> list[Incoming]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except Exception as exc:  # zip, format and pickle errors alike
-        raise SamplesError("This .npz file cannot be read (it is damaged, or holds Python objects, which are never loaded).") from exc
-    if "x" not in arrays or "y" not in arrays:
-        raise SamplesError("This .npz file needs an array 'x' of 28x28 images and an array 'y' of labels.")
-    x, y = arrays["x"], arrays["y"]
-    if x.ndim == 4 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim != 3 or x.shape[1:] != (28, 28):
-        raise SamplesError(f"The images in this .npz file must be 28x28 (an array of shape (n, 28, 28)), not {x.shape}.")
-    if y.shape != (len(x),):
-        raise SamplesError(f"This .npz file has {len(x)} images but {y.size} labels.")
-    if len(x) > MAX_IMPORT_SAMPLES:
-        raise SamplesError(f"This file holds {len(x):,} samples; at most {MAX_IMPORT_SAMPLES:,} can be imported at once.")
-    if not np.issubdtype(x.dtype, np.number) or not np.issubdtype(y.dtype, np.integer):
-        raise SamplesError("This .npz file's images must be numbers and its labels whole numbers.")
-    if len(y) and (y.min() < 0 or y.max() > 9):
-        raise SamplesError("Every label in this .npz file must be a digit from 0 to 9.")
-    n = len(x)
-    meta = {k: arrays[k] if k in arrays and arrays[k].shape[:1] == (n,) else None for k in ("source", "created", "model", "predicted")}
-    crops, offsets = arrays.get("crops"), arrays.get("crop_offsets")
-    if crops is None or offsets is None or offsets.shape != (n + 1,) or crops.dtype != np.uint8:
-        crops, offsets = None, None
-    out = []
-    for i in range(n):
-        image = x[i] if x.dtype == np.uint8 else to_uint8(x[i])
-        crop = None
-        if crops is not None:
-            blob = crops[int(offsets[i]) : int(offsets[i + 1])].tobytes()
-            crop = blob or None
-        source, created, model, predicted = _metadata(
-            *(str(meta[k][i]) if meta[k] is not None else "" for k in ("source", "created", "model")),
-            meta["predicted"][i] if meta["predicted"] is not None else "",
-        )
-        out.append((image, crop, int(y[i]), source, created, model, predicted))
-    return out
-
-
-def _read_zip(data: bytes) -> list[Incoming]:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise SamplesError("This .zip file is damaged and cannot be read.") from exc
-    with zf:
-        infos = {i.filename: i for i in zf.infolist()}
-        if "labels.csv" not in infos:
-            raise SamplesError("This .zip file has no labels.csv; export one from My samples to see the layout.")
-
-        def member(name: str) -> bytes:
-            info = infos.get(name)
-            if info is None:
-                raise SamplesError(f"labels.csv names {name!r}, which is not in the .zip file.")
-            if info.file_size > MAX_ZIP_MEMBER_BYTES:
-                raise SamplesError(f"{name!r} in the .zip file is too large ({info.file_size / 1e6:.0f} MB).")
-            return zf.read(info)
-
-        try:
-            rows = list(csv.DictReader(io.StringIO(member("labels.csv").decode("utf-8-sig"))))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise SamplesError("The labels.csv in this .zip file is not readable CSV text.") from exc
-        if rows and not {"file", "label"} <= set(rows[0]):
-            raise SamplesError("labels.csv needs at least the columns 'file' and 'label'.")
-        if len(rows) > MAX_IMPORT_SAMPLES:
-            raise SamplesError(f"This file holds {len(rows):,} samples; at most {MAX_IMPORT_SAMPLES:,} can be imported at once.")
-        out = []
-        for line, row in enumerate(rows, start=2):
-            name = (row.get("file") or "").strip()
-            image = png_array(member(name), f"image {name!r}")
-            if image.shape != (28, 28):
-                raise SamplesError(f"Image {name!r} is {image.shape[1]}x{image.shape[0]} pixels; each sample image must be 28x28.")
-            try:
-                label = _check_label(int((row.get("label") or "").strip()))
-            except (ValueError, SamplesError) as exc:
-                raise SamplesError(f"Line {line} of labels.csv: the label must be a digit from 0 to 9.") from exc
-            crop_name = (row.get("crop") or "").strip()
-            crop = member(crop_name) if crop_name else None
-            if crop is not None:
-                png_array(crop, f"crop {crop_name!r}")  # refuse a damaged crop now, not when it is shown
-            source, created, model, predicted = _metadata(
-                row.get("source") or "", row.get("created") or "", row.get("model") or "", row.get("predicted") or ""
-            )
-            out.append((image, crop, label, source, created, model, predicted))
-        return out

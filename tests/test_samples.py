@@ -9,6 +9,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from mnist_core import samples
 from mnist_core.samples import SamplesError, SampleStore
@@ -159,7 +160,7 @@ def test_plain_xy_npz_and_minimal_zip_import(store):
     assert [s.source for s in store.list()] == ["import", "import"]
     assert store.list()[0].image.max() == 128
     png = io.BytesIO()
-    samples.Image.fromarray(np.eye(28, dtype=np.uint8) * 255).save(png, format="PNG")
+    Image.fromarray(np.eye(28, dtype=np.uint8) * 255).save(png, format="PNG")
     minimal = io.BytesIO()
     with zipfile.ZipFile(minimal, "w") as zf:
         zf.writestr("a.png", png.getvalue())
