@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import fit_callbacks, objectives, pipeline, registry, run_events, training
+from mnist_core import cards, fit_callbacks, objectives, pipeline, registry, run_events, training
 from mnist_core.training import ConfigError, TrainConfig
 
 
@@ -189,7 +189,7 @@ def test_recomputed_batch_norm_statistics_are_the_images_own():
     ],
 )
 def test_a_run_that_did_not_learn_gets_a_plain_warning(history, test_accuracy, expected):
-    warning = training.health_warning(history, test_accuracy)
+    warning = cards.health_warning(history, test_accuracy)
     assert (warning is None) if expected is None else (expected in warning)
 
 
@@ -202,5 +202,5 @@ def test_the_cards_command_gives_back_the_same_settings():
         TrainConfig.for_preset("studio", augment=False, init_from="studio-v3", lr=2e-4, epochs=3, name="plain"),
         TrainConfig.for_preset("seed004", epochs=2, name="small"),
     ):
-        args = parser().parse_args(training.reproduce_command(config, config.name).split()[3:])
+        args = parser().parse_args(cards.reproduce_command(config, config.name).split()[3:])
         assert train_config(args) == config

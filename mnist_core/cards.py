@@ -1,0 +1,82 @@
+"""What a model card says about the run that made it: the command that reproduces it, where it started from
+and which samples it learnt, the versions, and a plain warning when the run did not learn."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from mnist_core import architectures
+
+
+def reproduce_command(config, name: str) -> str:
+    parts = [
+        "python -m mnist_core train",
+        f"--preset {config.preset}",
+        f"--epochs {config.epochs}",
+        f"--batch-size {config.batch_size}",
+        f"--lr {config.lr:g}",
+    ]
+    parts += ["--augment"] if config.augment else ["--no-augment"] if architectures.PRESETS[config.preset].defaults.get("augment") else []
+    parts += [f"--val-split {config.val_split:g}", f"--seed {config.seed}"]
+    parts += [f"--limit {config.limit}"] if config.limit else []
+    parts += [f"--schedule {config.schedule}"] if config.schedule != "cosine" else []
+    parts += [f"--strategy {config.strategy}"] if config.strategy != "default" else []
+    parts += [f"--init-from {config.init_from}"] if config.init_from else []
+    parts += ["--include-samples"] if config.include_samples else []
+    parts += ["--non-digits"] if config.non_digits else []
+    return " ".join([*parts, f"--name {name}"])
+
+
+def provenance(config, result, samples_file: str) -> dict:
+    """The card's record of the user's samples mixed in and of the model it started from."""
+    card: dict = {}
+    if result.user_samples is not None:
+        y_user = result.user_samples[1]
+        card["samples"] = {
+            "included": len(y_user),
+            "by_label": {str(d): int(n) for d, n in enumerate(np.bincount(y_user, minlength=10)) if n},
+            "repeats_per_epoch": result.sample_repeats,
+            "share_of_epoch": round(
+                len(y_user) * result.sample_repeats / max(result.train_samples + len(y_user) * result.sample_repeats, 1), 4
+            ),
+            "file": samples_file,
+        }
+    if config.init_from:
+        from mnist_core import registry
+
+        try:
+            start = registry.get(config.init_from)
+            card["fine_tuned_from"] = {"name": start.name, "preset": start.preset, "test_accuracy": start.test_accuracy}
+        except registry.RegistryError:
+            card["fine_tuned_from"] = {"name": config.init_from}
+    return card
+
+
+LOW_ACCURACY = 0.5
+FALL_POINTS = 0.01  # a fall this small over the run is noise, not a broken model
+
+
+def health_warning(history: dict[str, list[float]], test_accuracy: float | None = None) -> str | None:
+    """One plain sentence when a finished run should not be used: its validation accuracy fell at
+    every epoch (by more than a point in all), or it ends below 50 % (on validation, or on the
+    test set when there was none)."""
+    val = history.get("val_accuracy") or []
+    trail = " → ".join(f"{v:.1%}" for v in val[-6:])
+    if len(val) >= 2 and all(b < a for a, b in itertools.pairwise(val)) and val[0] - val[-1] > FALL_POINTS:
+        return f"Its validation accuracy fell at every epoch ({trail}): this model has not learnt to read digits."
+    if val and val[-1] < LOW_ACCURACY:
+        return f"Its validation accuracy ends at {val[-1]:.1%}, below {LOW_ACCURACY:.0%}: this model reads most digits wrong."
+    if not val and test_accuracy is not None and test_accuracy < LOW_ACCURACY:
+        return f"Its test accuracy is {test_accuracy:.1%}, below {LOW_ACCURACY:.0%}: this model reads most digits wrong."
+    return None
+
+
+def versions() -> dict[str, str]:
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
