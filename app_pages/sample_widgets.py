@@ -64,17 +64,21 @@ def sample_controls(reading, source: str, key: str, model_name: str | None = Non
             _save_sample(reading, source, key, model_name, int(label))
             st.session_state[fix_key] = None
 
+    refused = not getattr(reading, "is_digit", True)  # "not a digit": nothing to keep as read, but it may be one
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.pills("Wrong? It's a …", [d for d in range(10) if d != reading.digit], key=fix_key, on_change=fix)
-        st.button(
-            f"Save as a {reading.digit}",
-            key=f"{key}-keep",
-            icon=":material/bookmark_add:",
-            disabled=bool(saved and saved[2] == reading.digit),
-            on_click=_save_sample,
-            args=(reading, source, key, model_name, reading.digit),
-            help="Keep this digit in My samples with the label the model gave it",
-        )
+        if refused:
+            st.pills("A digit after all? It's a …", list(range(10)), key=fix_key, on_change=fix)
+        else:
+            st.pills("Wrong? It's a …", [d for d in range(10) if d != reading.digit], key=fix_key, on_change=fix)
+            st.button(
+                f"Save as a {reading.digit}",
+                key=f"{key}-keep",
+                icon=":material/bookmark_add:",
+                disabled=bool(saved and saved[2] == reading.digit),
+                on_click=_save_sample,
+                args=(reading, source, key, model_name, reading.digit),
+                help="Keep this digit in My samples with the label the model gave it",
+            )
     if saved:
         st.caption(f":material/check_circle: Saved as a **{saved[2]}** in My samples (sample {saved[1]}).")
 

@@ -190,3 +190,9 @@ def test_a_drawn_heart_is_not_a_digit(draw_page):
     draw(draw_page, STROKES[7], CASES[1][1])
     assert_prediction(draw_page, 7)  # and a digit after it is read again
     expect(draw_page.get_by_text("That doesn't look like a digit.")).to_have_count(0)
+
+
+def test_a_refused_drawing_offers_its_digit_but_not_save_as_read(draw_page):
+    draw(draw_page, [inputs.HEART], (0.15, 0.15, 0.7, 0.7))
+    expect(draw_page.get_by_text("A digit after all? It's a …")).to_be_visible(timeout=30_000)
+    expect(draw_page.get_by_role("button", name=re.compile(r"^Save as a \d"))).to_have_count(0)
