@@ -64,7 +64,7 @@ def sample_controls(reading, source: str, key: str, model_name: str | None = Non
             _save_sample(reading, source, key, model_name, int(label))
             st.session_state[fix_key] = None
 
-    refused = not getattr(reading, "is_digit", True)  # "not a digit": nothing to keep as read, but it may be one
+    refused = not reading.is_digit  # "not a digit": nothing to keep as read, but it may be one
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         if refused:
             st.pills("A digit after all? It's a …", list(range(10)), key=fix_key, on_change=fix)
