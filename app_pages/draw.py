@@ -7,8 +7,9 @@ from streamlit_drawable_canvas import st_canvas
 
 from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import sample_controls
-from mnist_core.figures import saliency_overlay, softmax_bars, upscale
+from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence
+from mnist_core.softmax_html import softmax_bars
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall

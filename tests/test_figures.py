@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from mnist_core import figures, formatting
+from mnist_core import figures, formatting, softmax_html
 
 CONFUSION = np.diag([50, 60, 40, 0, 0, 0, 0, 0, 0, 0])
 CONFUSION[1, 7] = 9  # the worst error: 1 read as 7
@@ -199,7 +199,7 @@ def test_one_of_each_and_random_indices():
 
 def test_softmax_bars_draw_every_digit_to_scale_and_highlight_only_the_top_one():
     probs = np.array([0.01, 0.02, 0.9, 0.0004, 0.03, 0.01, 0.01, 0.01, 0.0096, 0.0])
-    html = figures.softmax_bars(probs)
+    html = softmax_html.softmax_bars(probs)
     widths = [float(w) for w in re.findall(r'class="softmax-bar" style="width: ([0-9.]+)%"', html)]
     assert widths == pytest.approx(100 * probs, abs=0.01)
     assert re.findall(r'softmax-top" data-digit="(\d)"', html) == ["2"]
@@ -215,4 +215,4 @@ def test_percent_for_people(p, decimals, text):
 def test_one_confidence_format_on_every_page():
     assert [formatting.confidence(p) for p in (0.97312, 0.99996, 1.0, 0.00004)] == ["97.3%", ">99.9%", ">99.9%", "<0.1%"]
     assert figures.error_caption(3, 5, 0.99996) == "3 → 5 (>99.9%)"  # the error galleries
-    assert ">99.9%" in figures.softmax_bars(np.eye(10)[4])  # the Draw page's bars
+    assert ">99.9%" in softmax_html.softmax_bars(np.eye(10)[4])  # the Draw page's bars
