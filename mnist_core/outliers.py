@@ -3,9 +3,14 @@
 ``non_digits(n, seed)`` returns (n, 28, 28) uint8 images normalised exactly as the app normalises
 what it reads (``preprocess.normalize``), so the model meets them in the form it will see.
 The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
-crosses, arrows, zigzags, waves, hatching, grids, spirals and scribbles. Circles, ovals, lines and
-letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are left out on purpose: those are
-how people write 0, 1, 5, 2, 8, 6 and 9.
+crosses, arrows, zigzags, waves, hatching, grids, spirals, scribbles, doodles (two to four random
+shapes, lines and dots together), scalloped closed curves and, given real digits, mirrored 3s, 4s, 6s,
+7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
+left out on purpose: those are how people write 0, 1, 5, 2, 8, 6 and 9.
+
+Given real digits, a doodle, a scalloped curve or a mirrored digit that lies closer to one of them
+(blurred pixels, cosine) than 80 % of real digits lie to their nearest other digit is drawn again:
+a doodle can happen to be an 8 or a 9.
 """
 
 from __future__ import annotations
@@ -113,6 +118,53 @@ def _scribble(rng: np.random.Generator) -> list[Stroke]:
     return [points]
 
 
+def _closed(rng: np.random.Generator, bumps: int = 0) -> Stroke:
+    """A closed curve: a random smooth blob, or with ``bumps`` scallops (a cloud, a flower)."""
+    t = np.linspace(0, 2 * math.pi, 90)
+    radius = np.ones_like(t)
+    if bumps:
+        radius += rng.uniform(0.3, 0.5) * np.abs(np.sin(bumps * t / 2 + rng.uniform(0, math.pi)))
+    else:
+        for k in range(2, 6):
+            radius += rng.uniform(0, 0.3 / k) * np.cos(k * t + rng.uniform(0, 2 * math.pi))
+    rx, ry = rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.5)
+    return list(zip(0.5 + rx * radius * np.cos(t) / radius.max(), 0.5 + ry * radius * np.sin(t) / radius.max()))
+
+
+def _primitive(rng: np.random.Generator) -> list[Stroke]:
+    """One part of a doodle, in the unit box."""
+    kind = int(rng.integers(7))
+    if kind == 0:
+        return [_closed(rng)]
+    if kind == 1:
+        return [_closed(rng, bumps=int(rng.integers(3, 8)))]
+    if kind == 2:
+        return _polygon(int(rng.integers(3, 5)), rng)
+    if kind == 3:
+        a, b = rng.uniform(0, 1, 2), rng.uniform(0, 1, 2)
+        return [[tuple(a), tuple(b)]]
+    if kind == 4:
+        start = rng.uniform(0, 360)
+        t = np.radians(np.linspace(start, start + rng.uniform(90, 240), 20))
+        return [list(zip(0.5 + 0.45 * np.cos(t), 0.5 + 0.45 * np.sin(t)))]
+    if kind == 5:
+        x, y = rng.uniform(0.3, 0.7, 2)
+        return [[(x, y), (x + 0.04, y + 0.04)]]  # a dot
+    return _zigzag(rng)
+
+
+def _doodle(rng: np.random.Generator) -> list[Stroke]:
+    """Two to four parts at random sizes and places: a face, a house, a car, a flower, or nothing at all."""
+    strokes: list[Stroke] = []
+    parts = 0
+    while parts < 2 or (parts < 4 and rng.random() < 0.5):  # dots beside one oval would make a 0: two parts besides dots
+        size, (cx, cy) = rng.uniform(0.25, 0.7), rng.uniform(0.2, 0.8, 2)
+        part = [[(cx + (x - 0.5) * size, cy + (y - 0.5) * size) for x, y in s] for s in _primitive(rng)]
+        parts += np.ptp(np.array(part[0]), axis=0).max() > 0.06  # a dot is 0.03 at most
+        strokes += part
+    return strokes
+
+
 def _letters(rng: np.random.Generator) -> list[Stroke]:
     return LETTERS[list(LETTERS)[int(rng.integers(len(LETTERS)))]]
 
@@ -138,10 +190,15 @@ KINDS = {
     "hatching": (_hatching, 0.06),
     "grid": (_grid, 0.04),
     "spiral": (_spiral, 0.04),
-    "scribble": (_scribble, 0.10),
+    "scribble": (_scribble, 0.08),
+    "doodle": (_doodle, 0.14),
+    "scalloped": (lambda rng: [_closed(rng, bumps=int(rng.integers(4, 9)))], 0.04),
 }
+MIRRORED = (3, 4, 6, 7, 9)  # mirrored, these are no digit (a mirrored 0, 1 or 8 is still one; a 2 or a 5 nearly)
+MIRRORED_SHARE = 0.12  # of the marks, when real digits are given
+GUARDED = {"doodle", "scalloped"}  # kinds free enough to make a digit by chance (and mirrored digits)
 # Turned any way, these stay what they are; a letter turned on its side can be a digit (N -> Z -> 2, W -> 3).
-TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble"}
+TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped"}
 
 
 def _pose(strokes: list[Stroke], rng: np.random.Generator, turn_freely: bool) -> list[np.ndarray]:
@@ -174,16 +231,61 @@ def render(strokes: list[np.ndarray], rng: np.random.Generator, size: int = 112)
     return np.asarray(image, np.float32) / 255.0
 
 
-def non_digits(n: int, seed: int = 0) -> np.ndarray:
-    """``n`` non-digit marks, (n, 28, 28) uint8 with ink high, the same for the same seed."""
+class DigitGuard:
+    """How close a mark lies to real digits: blurred, halved pixels, cosine distance to the nearest one."""
+
+    REFERENCE = 20_000  # real digits compared against
+    QUANTILE = 0.8
+
+    def __init__(self, digits: np.ndarray):
+        self.reference = self._features(digits[: self.REFERENCE])
+        held_out = digits[self.REFERENCE : self.REFERENCE + 1000]
+        # closer to a real digit than 80 % of real digits are to their nearest other one: digit-like
+        self.limit = float(np.quantile(self.distance(held_out), self.QUANTILE)) if len(held_out) else 0.05
+
+    @staticmethod
+    def _features(images: np.ndarray) -> np.ndarray:
+        from scipy import ndimage
+
+        x = ndimage.gaussian_filter(images.astype(np.float32) / 255, sigma=(0, 1.2, 1.2))[:, ::2, ::2].reshape(len(images), -1)
+        return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-6)
+
+    def distance(self, images: np.ndarray) -> np.ndarray:
+        q = self._features(images)
+        return np.concatenate([1 - (q[i : i + 2048] @ self.reference.T).max(1) for i in range(0, len(q), 2048)] or [np.zeros(0)])
+
+    def digit_like(self, images: np.ndarray) -> np.ndarray:
+        return self.distance(images) < self.limit
+
+
+def _drawn(kind: str, rng: np.random.Generator) -> np.ndarray:
+    image = preprocess.normalize(render(_pose(KINDS[kind][0](rng), rng, kind in TURN_FREELY), rng))
+    return np.zeros((28, 28), np.uint8) if image is None else np.round(image * 255).astype(np.uint8)
+
+
+def non_digits(n: int, seed: int = 0, digits: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``n`` non-digit marks, (n, 28, 28) uint8 with ink high, the same for the same seed (and digits).
+
+    ``digits`` (images, labels), real digits: a share of the marks are mirrored 3s, 4s, 6s, 7s and 9s
+    from them, and any mark that lies as close to them as a digit (``DigitGuard``) is drawn again."""
     rng = np.random.default_rng([seed, 0x0D1917])
     names = list(KINDS)
     weights = np.array([KINDS[k][1] for k in names])
-    picks = rng.choice(len(names), size=n, p=weights / weights.sum())
-    out = np.zeros((n, 28, 28), np.uint8)
-    for i, pick in enumerate(picks):
-        kind = names[pick]
-        image = preprocess.normalize(render(_pose(KINDS[kind][0](rng), rng, kind in TURN_FREELY), rng))
-        if image is not None:
-            out[i] = np.round(image * 255).astype(np.uint8)
+    kinds = [names[k] for k in rng.choice(len(names), size=n, p=weights / weights.sum())]
+    out = np.stack([_drawn(kind, rng) for kind in kinds]) if n else np.zeros((0, 28, 28), np.uint8)
+    if digits is None:
+        return out
+    images, labels = digits
+    pool = np.flatnonzero(np.isin(labels, MIRRORED))
+    mirrored = rng.random(n) < MIRRORED_SHARE
+    out[mirrored] = images[rng.choice(pool, int(mirrored.sum()))][:, :, ::-1]
+    guarded = mirrored | np.isin(kinds, list(GUARDED))
+    guard = DigitGuard(images)
+    for _ in range(5):  # redraw the digit-like as another guarded kind; still digit-like after five tries: blank
+        again = np.flatnonzero(guarded & guard.digit_like(out))
+        if not len(again):
+            break
+        out[again] = np.stack([_drawn(str(rng.choice(sorted(GUARDED))), rng) for _ in again])
+    else:
+        out[guarded & guard.digit_like(out)] = 0
     return out

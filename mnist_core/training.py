@@ -227,7 +227,9 @@ def train(
         from mnist_core import outliers
 
         marks = max(1, round(NON_DIGITS_SHARE * mnist_train))
-        x_train = np.concatenate([x_train, outliers.non_digits(marks, seed=config.seed)])
+        x_train = np.concatenate(
+            [x_train, outliers.non_digits(marks, seed=config.seed, digits=(x_train[:mnist_train], y_train[:mnist_train]))]
+        )
         y_train = np.concatenate([y_train, np.full(marks, NON_DIGIT, y_train.dtype)])
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs

@@ -21,3 +21,24 @@ def test_every_mark_has_ink_normalised_like_a_digit():
 
 def test_no_letter_that_reads_as_a_digit_is_generated():
     assert not set(outliers.LETTERS) & set("OoIlSsZzBGqgbD")
+
+
+def test_given_real_digits_some_marks_are_mirrored_digits_and_none_lies_as_close_to_a_digit_as_digits_do(mnist):
+    from mnist_core.outliers import DigitGuard
+
+    images, labels = mnist.x_train[:21_500], mnist.y_train[:21_500]
+    marks = outliers.non_digits(300, seed=1, digits=(images, labels))
+    mirrored = {tuple(m.ravel()) for m in images[np.isin(labels, outliers.MIRRORED)][:, :, ::-1]}
+    assert sum(tuple(m.ravel()) in mirrored for m in marks) >= 15  # about 12 % of 300
+    guard = DigitGuard(images)
+    assert guard.digit_like(images[-200:]).mean() > 0.5  # real digits it has not compared against
+    doodles = np.stack([outliers._drawn("doodle", np.random.default_rng(i)) for i in range(60)])
+    assert guard.digit_like(doodles).mean() < 0.5  # most doodles are nothing like a digit
+
+
+def test_a_doodle_has_at_least_two_parts_besides_dots():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        strokes = outliers._doodle(rng)
+        parts = [s for s in strokes if np.ptp(np.array(s), axis=0).max() > 0.06]
+        assert len(parts) >= 2

@@ -49,3 +49,25 @@ def test_clicking_a_cell_filters_the_gallery_to_it(tiny_server, tiny_registry, m
     # and the filter boxes say so, so the user can widen it by hand
     expect(page.get_by_role("combobox", name="True digit")).to_have_value(str(true))
     expect(page.get_by_role("combobox", name="Predicted")).to_have_value(str(pred))
+
+
+def test_the_model_downloads_as_keras_and_as_tflite_with_its_card(tiny_server, tiny_registry, page, tmp_path):
+    import json
+
+    from tests.test_export import tflite_predict
+
+    page.goto(tiny_server.url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Analysis").click()
+    expect(page.get_by_text("Take this model away:")).to_be_visible(timeout=60_000)
+    files = {}
+    for label in (".keras", ".tflite", "card.json"):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=label).click()
+        files[label] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[label])
+    assert files[".keras"].read_bytes() == (tiny_registry / "tiny" / "model.keras").read_bytes()
+    assert files[".tflite"].name == "tiny.tflite" and files[".tflite"].read_bytes()[4:8] == b"TFL3"  # a TFLite flatbuffer
+    assert tflite_predict(files[".tflite"], np.zeros((2, 28, 28), np.float32)).shape == (2, 10)
+    card = json.loads(files["card.json"].read_text())
+    assert card["name"] == "tiny" and card["input"]["shape"] == [None, 28, 28, 1]

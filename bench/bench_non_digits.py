@@ -1,0 +1,93 @@
+"""Digits and non-digits as the Draw page's canvas sends them, and non-digits on photographed paper, read by
+the app's own paths: how many digits are read right, how many non-digits refused, per kind.
+
+A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, drawn as the canvas draws them),
+with two held-out sets of non-digits that no training generator draws (``bench/unseen.py``).
+
+    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bench import unseen
+from bench.realworld import draw_strokes, wobble
+from mnist_core import synthetic
+from mnist_core.inference import Predictor
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def canvas_read(model: Predictor, rgba: np.ndarray) -> str:
+    r = model.read_canvas(rgba)
+    return "" if r is None else (str(r.digit) if r.is_digit else "?")
+
+
+def photo_non_digits(per_kind: int, seed: int = 13) -> list[tuple[str, str, object]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in ("unseen pictures", "letters (other hands)"):
+        for kind, strokes in unseen.NON_DIGIT_SETS[name].items():
+            for _ in range(per_kind):
+                ink = draw_strokes(wobble(strokes, rng), 200, int(rng.integers(6, 16)))
+                out.append((name, kind, synthetic.compose([ink], rng, digit_height=rng.uniform(60, 120)).image))
+    return out
+
+
+def evaluate(model: Predictor, per_kind: int) -> dict:
+    digits = unseen.canvas_digits(per_style=per_kind)
+    right = [canvas_read(model, rgba) == label for label, _, rgba in digits]
+    per_class = defaultdict(list)
+    for (label, _, _), ok in zip(digits, right, strict=True):
+        per_class[label].append(ok)
+    result = {
+        "model": model.name,
+        "canvas digits": {"size": len(digits), "read right": float(np.mean(right)),
+                          "weak": {k: float(np.mean(v)) for k, v in sorted(per_class.items()) if np.mean(v) < 1}},
+    }  # fmt: skip
+    kinds_of = {kind: name for name, kinds in unseen.NON_DIGIT_SETS.items() for kind in kinds}
+    for where, cases in [
+        ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(unseen.NON_DIGIT_SETS, per_kind)]),
+        ("photo", [(n, k, lambda img=img: not any(r.is_digit for r in model.read(img))) for n, k, img in photo_non_digits(per_kind)]),
+    ]:  # fmt: skip
+        by_set, by_kind = defaultdict(list), defaultdict(list)
+        for name, kind, refused in cases:
+            ok = refused()
+            by_set[name].append(ok)
+            by_kind[kind].append(ok)
+        for name, oks in by_set.items():
+            result[f"{where}: {name}"] = {"size": len(oks), "refused": float(np.mean(oks))}
+        result[f"{where}: passed as digits"] = {k: f"{sum(not o for o in v)}/{len(v)}" for k, v in by_kind.items() if not all(v)}
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", action="append")
+    p.add_argument("--per-kind", type=int, default=4)
+    args = p.parse_args()
+    results = [evaluate(Predictor.load(name), args.per_kind) for name in (args.model or [None])]
+    for r in results:
+        print(f"model {r['model']}")
+        for key, v in r.items():
+            if key == "model":
+                continue
+            if "size" in v:
+                share = v.get("read right", v.get("refused"))
+                what = "read right" if "read right" in v else "refused"
+                extra = f"  weak: {', '.join(f'{k}: {x:.0%}' for k, x in v['weak'].items())}" if v.get("weak") else ""
+                print(f"  {key:36} {v['size']:>4}  {what} {share:6.1%}{extra}")
+            elif v:
+                print(f"  {key:36} " + ", ".join(f"{k} {x}" for k, x in v.items()))
+    OUT.mkdir(exist_ok=True)
+    (OUT / "non_digits.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
