@@ -10,7 +10,9 @@ One run at a time: ``start`` queues the run; a supervisor thread (one per proces
 on first use) launches the first queued run when none is running, escalates a cancel to
 SIGTERM then SIGKILL when the child does not stop by itself, and marks a run whose process
 is gone as interrupted. Every change of state happens under an exclusive ``flock`` on
-``models/.runs/.lock``, so two tabs, or two app processes, never start two runs.
+``models/.runs/.lock``, so two tabs, or two app processes, never start two runs. App replicas on
+other hosts sharing ``models/`` see a run's host in its status; the replica that started it beats
+its ``heartbeat`` file, and the others mark it interrupted only once that goes stale.
 
 No orphans: the child asks the kernel (Linux ``PR_SET_PDEATHSIG``) for SIGKILL when the
 thread that started it dies. That thread is the supervisor, which lives as long as the app
@@ -20,35 +22,35 @@ process; a child started from a Streamlit script thread would die at the end of 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import secrets
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import registry, run_events
+from mnist_core import locks, registry, run_events
 from mnist_core.settings import PROJECT_ROOT, runs_dir
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
 TERMINAL = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
 RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
-CONFIG, STATUS, LOG, CANCEL = "config.json", "status.json", "log.txt", "cancel"
+CONFIG, STATUS, LOG, CANCEL, HEARTBEAT = "config.json", "status.json", "log.txt", "cancel", "heartbeat"
 PROGRESS = run_events.PROGRESS
 QUEUE_FILE, LOCK_FILE = "queue.json", ".lock"
 POLL_SECONDS = 0.5  # the supervisor's beat
 TERM_AFTER, KILL_AFTER = 5.0, 15.0  # seconds after a cancel request: SIGTERM, then SIGKILL
 PARENT_ENV = "MNIST_STUDIO_JOB_PARENT"
+HOST_ENV = "MNIST_STUDIO_HOST"  # this replica's host name (default: the machine's); tests set it to play two hosts
+HEARTBEAT_STALE = 30.0  # seconds: a run whose replica on another host has not touched its heartbeat since is gone
 TRAIN_IMAGES = 60_000
 EXIT_FAILED, EXIT_CANCELLED = 1, 3
 
@@ -155,16 +157,8 @@ def queue(runs: Path | None = None) -> list[Run]:
     return [r for r in found if r.state == QUEUED]
 
 
-@contextlib.contextmanager
-def _locked(runs: Path) -> Iterator[None]:
-    """Exclusive across threads and processes (flock is per open file description)."""
-    runs.mkdir(parents=True, exist_ok=True)
-    with open(runs / LOCK_FILE, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked(runs: Path):
+    return locks.exclusive(runs, LOCK_FILE)
 
 
 def _update_status(folder: Path, **changes) -> dict:
@@ -349,13 +343,35 @@ def _tick(root: Path, spawn: bool) -> None:
             _launch(get_run(launch, root))
 
 
+def host() -> str:
+    return os.environ.get(HOST_ENV) or socket.gethostname()
+
+
+def _elsewhere_alive(run: Run) -> bool:
+    """A run started by a replica on another host: alive while that replica beats its heartbeat."""
+    try:
+        return time.time() - (run.path / HEARTBEAT).stat().st_mtime < HEARTBEAT_STALE
+    except OSError:
+        return time.time() - float(run.status.get("started") or 0) < HEARTBEAT_STALE
+
+
 def _reconcile(run: Run) -> bool:
-    """For a run marked running: escalate a cancel, or mark it ended if its process is gone. True if it still runs."""
+    """For a run marked running: escalate a cancel, or mark it ended if its process is gone. True if it still runs.
+
+    A run another host started is only watched: its own replica signals and reaps it; here it is
+    marked ended when that replica's heartbeat goes stale."""
+    owner = run.status.get("host")
+    if owner and owner != host():
+        if _elsewhere_alive(run):
+            return True
+        _update_status(run.path, state=INTERRUPTED, ended=time.time(), reason=f"Its replica on {owner} stopped answering.")
+        return False
     pid, started = run.status.get("pid"), run.status.get("pid_start")
     # A child of ours is alive until waitpid says otherwise: a killed multi-threaded process shows
     # as a zombie in /proc a moment before it can be reaped (and its exit code read).
     ours_running = pid in _children and _reap(pid) is None
     if ours_running or _alive(pid, started):
+        (run.path / HEARTBEAT).touch()
         if run.cancel_requested:
             waited = time.time() - (run.path / CANCEL).stat().st_mtime
             if waited > KILL_AFTER:
@@ -382,8 +398,7 @@ def _reconcile(run: Run) -> bool:
         state, reason = INTERRUPTED, "Its process is gone: the app was restarted or the process was killed."
     _update_status(run.path, state=state, ended=time.time(), reason=reason)
     if run.name:  # a save that was killed leaves a hidden temp folder (never listed); remove it
-        for tmp in models_root.glob(f".saving-{run.name}-*"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        registry.clean_stale_temp(models_root)
     return False
 
 
@@ -411,7 +426,7 @@ def _launch(run: Run) -> None:
             _update_status(run.path, state=FAILED, ended=time.time(), reason=f"The training process could not start: {exc}.")
             return
     _children[proc.pid] = proc
-    _update_status(run.path, state=RUNNING, started=time.time(), pid=proc.pid, pid_start=_proc_start_time(proc.pid))
+    _update_status(run.path, state=RUNNING, started=time.time(), pid=proc.pid, pid_start=_proc_start_time(proc.pid), host=host())
 
 
 def progress(run: Run, max_points: int = 300) -> run_events.Progress:

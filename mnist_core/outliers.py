@@ -4,11 +4,12 @@
 what it reads (``preprocess.normalize``), so the model meets them in the form it will see.
 The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
 crosses, arrows, zigzags, waves, hatching, grids, spirals, scribbles, doodles (two to four random
-shapes, lines and dots together), scalloped closed curves and, given real digits, mirrored 3s, 4s, 6s,
+shapes, lines and dots together), scalloped closed curves, closed curves with corners or dents,
+closed shapes with marks inside and, given real digits, mirrored 3s, 4s, 6s,
 7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
 left out on purpose: those are how people write 0, 1, 5, 2, 8, 6 and 9.
 
-Given real digits, a doodle, a scalloped curve or a mirrored digit that lies closer to one of them
+Given real digits, a doodle, an outline, a shape with marks inside or a mirrored digit that lies closer to one of them
 (blurred pixels, cosine) than 80 % of real digits lie to their nearest other digit is drawn again:
 a doodle can happen to be an 8 or a 9.
 """
@@ -123,12 +124,41 @@ def _closed(rng: np.random.Generator, bumps: int = 0) -> Stroke:
     t = np.linspace(0, 2 * math.pi, 90)
     radius = np.ones_like(t)
     if bumps:
-        radius += rng.uniform(0.3, 0.5) * np.abs(np.sin(bumps * t / 2 + rng.uniform(0, math.pi)))
+        radius += rng.uniform(0.35, 0.55) * np.abs(np.sin(bumps * t / 2 + rng.uniform(0, math.pi)))
     else:
         for k in range(2, 6):
             radius += rng.uniform(0, 0.3 / k) * np.cos(k * t + rng.uniform(0, 2 * math.pi))
     rx, ry = rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.5)
     return list(zip(0.5 + rx * radius * np.cos(t) / radius.max(), 0.5 + ry * radius * np.sin(t) / radius.max()))
+
+
+def _outline(rng: np.random.Generator) -> Stroke:
+    """A closed curve with corners or a dent (a heart, a leaf, a shield, a bean): not an oval."""
+    t = np.linspace(0, 2 * math.pi, 48)
+    radius = np.ones_like(t)
+    for k in range(2, 7):
+        radius += rng.uniform(0, 0.6 / k) * np.cos(k * t + rng.uniform(0, 2 * math.pi))
+    for _ in range(int(rng.integers(1, 3))):  # a dent or a point
+        at, width = rng.uniform(0, 2 * math.pi), rng.uniform(0.12, 0.35)
+        gap = np.angle(np.exp(1j * (t - at)))
+        radius *= 1 + rng.choice([-0.45, 0.35]) * np.exp(-((gap / width) ** 2))
+    radius = np.clip(radius, 0.2, None)
+    return list(zip(0.5 + 0.45 * radius * np.cos(t) / radius.max(), 0.5 + 0.45 * radius * np.sin(t) / radius.max()))
+
+
+def _enclosed(rng: np.random.Generator) -> list[Stroke]:
+    """A closed shape with one to three small marks inside it: a face, an eye, a box with something in it."""
+    outer = [_closed(rng)] if rng.random() < 0.6 else _polygon(int(rng.integers(3, 5)), rng) if rng.random() < 0.5 else [_outline(rng)]
+    inner: list[Stroke] = []
+    for _ in range(int(rng.integers(1, 4))):
+        cx, cy, size = *rng.uniform(0.32, 0.68, 2), rng.uniform(0.08, 0.25)
+        if rng.random() < 0.5:
+            inner.append([(cx, cy), (cx + 0.02, cy + 0.02)])  # a dot
+        else:
+            start = rng.uniform(0, 360)
+            a = np.radians(np.linspace(start, start + rng.uniform(60, 200), 10))
+            inner.append(list(zip(cx + size * np.cos(a), cy + size * np.sin(a))))
+    return outer + inner
 
 
 def _primitive(rng: np.random.Generator) -> list[Stroke]:
@@ -191,14 +221,16 @@ KINDS = {
     "grid": (_grid, 0.04),
     "spiral": (_spiral, 0.04),
     "scribble": (_scribble, 0.08),
-    "doodle": (_doodle, 0.14),
+    "doodle": (_doodle, 0.12),
+    "outline": (lambda rng: [_outline(rng)], 0.05),
+    "enclosed": (_enclosed, 0.06),
     "scalloped": (lambda rng: [_closed(rng, bumps=int(rng.integers(4, 9)))], 0.04),
 }
 MIRRORED = (3, 4, 6, 7, 9)  # mirrored, these are no digit (a mirrored 0, 1 or 8 is still one; a 2 or a 5 nearly)
 MIRRORED_SHARE = 0.12  # of the marks, when real digits are given
-GUARDED = {"doodle", "scalloped"}  # kinds free enough to make a digit by chance (and mirrored digits)
+GUARDED = {"doodle", "outline", "enclosed"}  # kinds free enough to make a digit by chance (and mirrored digits)
 # Turned any way, these stay what they are; a letter turned on its side can be a digit (N -> Z -> 2, W -> 3).
-TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped"}
+TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped", "outline", "enclosed"}
 
 
 def _pose(strokes: list[Stroke], rng: np.random.Generator, turn_freely: bool) -> list[np.ndarray]:

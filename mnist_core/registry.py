@@ -3,27 +3,47 @@
 A version is ``models/NAME/`` with ``model.keras`` (no optimizer state) and ``card.json``.
 Saves go to a hidden temp folder first and are renamed into place, so a crash never leaves
 a half-written version. A folder that cannot be read is listed as broken, with the reason.
+
+Several app replicas may share one ``models/`` (a shared filesystem): every write (register,
+activate, delete, card update, temp clean-up) holds ``models/.registry.lock``; reads need no lock,
+since each write is one rename.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mnist_core import atomic
+from mnist_core import atomic, locks
 from mnist_core.settings import models_dir
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 MODEL_FILE = "model.keras"
 CARD_FILE = "card.json"
 ACTIVE_FILE = "ACTIVE"
+LOCK_FILE = ".registry.lock"
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    try:
+        lock = locks.exclusive(root, LOCK_FILE)
+        lock.__enter__()
+    except OSError as exc:
+        raise RegistryError(f"The models folder {root} cannot be changed ({exc.strerror or exc}).") from exc
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 class RegistryError(Exception):
@@ -119,8 +139,16 @@ def list_models(root: Path | None = None) -> list[ModelInfo]:
     root = root or models_dir()
     if not root.is_dir():
         return []
-    infos = [_inspect(p) for p in root.iterdir() if p.is_dir() and NAME_RE.fullmatch(p.name)]
-    infos.sort(key=lambda i: (i.created, i.path.stat().st_mtime), reverse=True)
+    found = []
+    for p in root.iterdir():
+        if NAME_RE.fullmatch(p.name):
+            try:  # another replica may delete a version while this one lists them
+                found.append((_inspect(p), p.stat().st_mtime))
+            except FileNotFoundError:
+                continue
+    found = [(i, mtime) for i, mtime in found if i.path.is_dir()]  # gone while read: deleted, not broken
+    found.sort(key=lambda pair: (pair[0].created, pair[1]), reverse=True)
+    infos = [i for i, _ in found]
     active = _read_pointer(root)
     for info in infos:
         info.active = info.name == active
@@ -153,6 +181,10 @@ def active(root: Path | None = None, models: list[ModelInfo] | None = None) -> t
     for m in good:
         if m.name == pointer:
             return m, None
+    if pointer is not None and (root / pointer).is_dir():  # registered after the listing was made (another replica)
+        with contextlib.suppress(RegistryError):
+            if not (fresh := get(pointer, root)).broken:
+                return fresh, None
     if not good:
         raise NoModelError("No model is registered yet. Train one on the Train page, or run: python -m mnist_core train --preset studio")
     newest = good[0]
@@ -164,15 +196,30 @@ def active(root: Path | None = None, models: list[ModelInfo] | None = None) -> t
 
 def set_active(name: str, root: Path | None = None) -> None:
     root = root or models_dir()
-    info = get(name, root)
-    if info.broken:
-        raise RegistryError(f"Model {name!r} cannot be made active: {info.broken}.")
-    write_text_atomic(root / ACTIVE_FILE, name + "\n")
+    with _locked(root):  # checked and written under the lock: a replica cannot delete it in between
+        info = get(name, root)
+        if info.broken:
+            raise RegistryError(f"Model {name!r} cannot be made active: {info.broken}.")
+        write_text_atomic(root / ACTIVE_FILE, name + "\n")
+
+
+def delete(name: str, root: Path | None = None) -> None:
+    """Remove a version for good; the active one cannot be removed (activate another first)."""
+    root = root or models_dir()
+    with _locked(root):
+        info = get(name, root)
+        if _read_pointer(root) == info.name:
+            raise RegistryError(f"Model {name!r} is the active model; make another one active before you delete it.")
+        trash = root / f".deleting-{info.name}-{os.getpid()}"
+        os.rename(info.path, trash)  # gone from every listing at once, then removed
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def load_model(name: str | None = None, root: Path | None = None):
     """Load a version (the active one when ``name`` is None) with Keras' safe mode on."""
     import keras
+
+    import mnist_core.layers  # noqa: F401  (registers the custom layers a model may hold)
 
     info = get(name, root) if name else active(root)[0]
     if info.broken:
@@ -191,9 +238,16 @@ def save(name: str, model, card: dict, root: Path | None = None, extra_files: di
     root = root or models_dir()
     check_name(name)
     final = root / name
-    if final.exists():
-        raise RegistryError(f"A model named {name!r} already exists; choose another name.")
     root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        if final.exists():
+            raise RegistryError(f"A model named {name!r} already exists; choose another name.")
+        _save_into(final, model, card, extra_files)
+    return get(name, root)
+
+
+def _save_into(final: Path, model, card: dict, extra_files: dict[str, bytes] | None = None) -> None:
+    name, root = final.name, final.parent
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".saving-{name}-"))
     try:
         tmp.chmod(0o755)
@@ -210,22 +264,24 @@ def save(name: str, model, card: dict, root: Path | None = None, extra_files: di
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return get(name, root)
 
 
 def update_card(name: str, changes: dict, root: Path | None = None) -> dict:
-    info = get(name, root)
-    card = {**info.card, **changes}
-    try:
-        write_json_atomic(info.path / CARD_FILE, card)
-    except OSError as exc:
-        raise RegistryError(f"Could not update the card of {name!r} ({exc.strerror or exc}); the old card is intact.") from exc
+    with _locked(root or models_dir()):  # read, change, write: no other replica's change is lost
+        info = get(name, root)
+        card = {**info.card, **changes}
+        try:
+            write_json_atomic(info.path / CARD_FILE, card)
+        except OSError as exc:
+            raise RegistryError(f"Could not update the card of {name!r} ({exc.strerror or exc}); the old card is intact.") from exc
     return card
 
 
 def clean_stale_temp(root: Path | None = None) -> None:
-    """Remove temp folders left by a save that was killed."""
+    """Remove temp folders left by a save or a delete that was killed (a save in progress holds the lock)."""
     root = root or models_dir()
-    if root.is_dir():
-        for p in root.glob(".saving-*"):
+    if not root.is_dir():
+        return
+    with contextlib.suppress(RegistryError), _locked(root):  # a read-only models folder has nothing to clean
+        for p in [*root.glob(".saving-*"), *root.glob(".deleting-*")]:
             shutil.rmtree(p, ignore_errors=True)

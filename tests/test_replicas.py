@@ -1,0 +1,80 @@
+"""Several app replicas sharing one models/ folder: registering, activating, deleting and the run queue."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mnist_core import jobs, registry
+from tests.conftest import PROJECT_ROOT
+
+
+def replicas(root, *argvs, host_of=lambda i: None):
+    procs = []
+    for i, argv in enumerate(argvs):
+        env = {**os.environ, "MNIST_STUDIO_MODELS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        if host_of(i):
+            env[jobs.HOST_ENV] = host_of(i)
+        procs.append(subprocess.Popen([sys.executable, "-m", "tests.support.replica", *argv], cwd=PROJECT_ROOT, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
+    return procs
+
+
+def test_two_replicas_register_activate_and_delete_50_versions_each_and_nothing_is_lost(registry_root):
+    procs = replicas(registry_root, ("registry", "a", "50"), ("registry", "b", "50"))
+    seen_active = set()
+    while any(p.poll() is None for p in procs):  # meanwhile, a third process reads as the app's pages do
+        listing = registry.list_models(registry_root)
+        assert not [m for m in listing if m.broken], "a half-written version was listed"
+        if listing:
+            info, warning = registry.active(registry_root, listing)
+            if registry.ACTIVE_FILE in os.listdir(registry_root):
+                assert warning is None, warning  # ACTIVE always names a good version
+                seen_active.add(info.name)
+        time.sleep(0.02)
+    outs = [p.communicate() for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
+    registered = {line for out, _ in outs for line in out.split()}
+    assert len(registered) == 100
+    left = {m.name for m in registry.list_models(registry_root)}
+    # each replica keeps its last two versions, plus any it could not delete because it was active
+    assert {"a-048", "a-049", "b-048", "b-049"} <= left <= registered and len(left) < 100
+    assert registry.active(registry_root, None)[1] is None
+    assert not [p for p in registry_root.iterdir() if p.name.startswith((".saving-", ".deleting-"))]
+    assert len(seen_active) > 5
+
+
+@pytest.mark.parametrize("hosts", [(None, None), ("host-a", "host-b")], ids=["one host", "two hosts"])
+def test_two_replicas_sharing_a_queue_never_run_two_runs_at_once(registry_root, hosts):
+    procs = replicas(registry_root, ("queue", "a", "2"), ("queue", "b", "2"), host_of=lambda i: hosts[i])
+    outs = [p.communicate(timeout=900) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
+    runs = jobs.list_runs(registry_root / ".runs")
+    assert len(runs) == 4 and all(r.state == jobs.SUCCEEDED for r in runs), [(r.name, r.state, r.reason) for r in runs]
+    spans = sorted((r.status["started"], r.status["ended"]) for r in runs)
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans)), spans
+    assert {m.name for m in registry.list_models(registry_root)} == {f"{t}-run-{i}" for t in "ab" for i in range(2)}
+
+
+def test_a_run_another_host_started_is_left_alone_while_its_heartbeat_beats_and_then_marked_gone(registry_root, monkeypatch):
+    from mnist_core import atomic
+
+    monkeypatch.setenv(jobs.HOST_ENV, "this-host")
+    runs = registry_root / ".runs"
+    folder = runs / "20261203-120000-beef"  # a run a replica on host-b launched (pid 1 means nothing here)
+    folder.mkdir(parents=True)
+    atomic.write_json(folder / jobs.STATUS, {"state": jobs.RUNNING, "started": time.time(), "pid": 1, "pid_start": 0, "host": "host-b"})
+    (folder / jobs.HEARTBEAT).touch()
+    run = jobs.get_run(folder.name, runs)
+    jobs._tick(runs.resolve(), spawn=True)
+    assert jobs.get_run(run.id, runs).state == jobs.RUNNING  # only its heartbeat counts
+    stale = time.time() - jobs.HEARTBEAT_STALE - 1
+    os.utime(run.path / jobs.HEARTBEAT, (stale, stale))
+    jobs._tick(runs.resolve(), spawn=False)
+    gone = jobs.get_run(run.id, runs)
+    assert gone.state == jobs.INTERRUPTED and gone.reason == "Its replica on host-b stopped answering."
