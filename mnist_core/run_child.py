@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_core import jobs, registry, run_events
+from mnist_core import registry, run_events, run_state, run_supervisor
 
 NICENESS = 10  # the training child's CPU priority, below the app's
 
@@ -25,7 +25,7 @@ class _Stopped(BaseException):
 
 def _die_with_parent() -> None:
     """SIGKILL this process when the thread that started it ends (Linux); exit if that already happened."""
-    parent = os.environ.get(jobs.PARENT_ENV)
+    parent = os.environ.get(run_supervisor.PARENT_ENV)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -33,7 +33,7 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     if parent and os.getppid() != int(parent):
         print("The app that started this run is gone; stopping.", file=sys.stderr)
-        sys.exit(jobs.EXIT_FAILED)
+        sys.exit(run_state.EXIT_FAILED)
 
 
 def _on_sigterm(signum, frame) -> None:
@@ -47,10 +47,10 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     os.nice(NICENESS)  # the app's pages (a stroke on the Draw page) come first; the run takes what is left
     runs = run_dir.parent
-    cancel_file = run_dir / jobs.CANCEL
-    with jobs._locked(runs):  # waits until the supervisor has recorded the launch
-        jobs._update_status(run_dir, child_pid=os.getpid())
-    events = open(run_dir / jobs.PROGRESS, "a", buffering=1)  # noqa: SIM115 (open for the whole run)
+    cancel_file = run_dir / run_state.CANCEL
+    with run_state.locked(runs):  # waits until the supervisor has recorded the launch
+        run_state.update_status(run_dir, child_pid=os.getpid())
+    events = open(run_dir / run_state.PROGRESS, "a", buffering=1)  # noqa: SIM115 (open for the whole run)
 
     def on_event(event: run_events.Event) -> None:
         if isinstance(event, run_events.Saving):  # a short, atomic step: let it finish (SIGKILL still ends a hang)
@@ -65,14 +65,14 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
             raise _Stopped()
 
     def finish(**status) -> None:
-        with jobs._locked(runs):
-            jobs._update_status(run_dir, ended=time.time(), **status)
+        with run_state.locked(runs):
+            run_state.update_status(run_dir, ended=time.time(), **status)
 
     on_event(run_events.Loading())
     try:
         from mnist_core import data, training
 
-        config = training.TrainConfig.from_dict(json.loads((run_dir / jobs.CONFIG).read_text()))
+        config = training.TrainConfig.from_dict(json.loads((run_dir / run_state.CONFIG).read_text()))
         config.validate()
         dataset = data.load_dataset(data_source, report=lambda m: print(m, file=sys.stderr))
         before_save()  # a cancel while TensorFlow and MNIST were loading
@@ -80,9 +80,9 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
         if info is None:
             raise _Stopped()
     except _Stopped:
-        finish(state=jobs.CANCELLED, reason="Cancelled by request; nothing was registered.")
+        finish(state=run_state.CANCELLED, reason="Cancelled by request; nothing was registered.")
         print("Cancelled; nothing was registered.")
-        return jobs.EXIT_CANCELLED
+        return run_state.EXIT_CANCELLED
     except Exception as exc:
         traceback.print_exc()
         from mnist_core.data import DataError
@@ -90,10 +90,10 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
 
         known = isinstance(exc, DataError | ConfigError | registry.RegistryError)
         reason = str(exc) if known else f"{type(exc).__name__}: {exc}"
-        finish(state=jobs.FAILED, reason=reason + " Nothing was registered.")
-        return jobs.EXIT_FAILED
+        finish(state=run_state.FAILED, reason=reason + " Nothing was registered.")
+        return run_state.EXIT_FAILED
     finally:
         events.close()
-    finish(state=jobs.SUCCEEDED, test_accuracy=info.test_accuracy, reason="")
+    finish(state=run_state.SUCCEEDED, test_accuracy=info.test_accuracy, reason="")
     print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")
     return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import jobs, registry, run_child, run_results, training
+from mnist_core import jobs, registry, run_child, run_results, run_supervisor, training
 from mnist_core.settings import runs_dir
 from tests.conftest import PROJECT_ROOT
 
@@ -261,7 +261,7 @@ def test_two_tabs_starting_at_once_still_run_one_at_a_time(tiny_registry, slow_b
     for t in threads:
         t.join()
     running = wait_for(jobs.current, what="a run to start")
-    time.sleep(2 * jobs.POLL_SECONDS)  # a few supervisor beats: nothing else may start
+    time.sleep(2 * run_supervisor.POLL_SECONDS)  # a few supervisor beats: nothing else may start
     states = sorted(r.state for r in jobs.list_runs())
     assert states == [jobs.QUEUED, jobs.RUNNING] and running.name in names
     for run in sorted(jobs.list_runs(), key=lambda r: r.state != jobs.QUEUED):  # the queued one first, so it never starts

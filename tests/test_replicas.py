@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mnist_core import jobs, registry
+from mnist_core import jobs, registry, run_supervisor
 from tests.conftest import PROJECT_ROOT
 
 
@@ -19,7 +19,7 @@ def replicas(root, *argvs, host_of=lambda i: None):
     for i, argv in enumerate(argvs):
         env = {**os.environ, "MNIST_STUDIO_MODELS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
         if host_of(i):
-            env[jobs.HOST_ENV] = host_of(i)
+            env[run_supervisor.HOST_ENV] = host_of(i)
         procs.append(subprocess.Popen([sys.executable, "-m", "tests.support.replica", *argv], cwd=PROJECT_ROOT, env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
     return procs
@@ -64,17 +64,17 @@ def test_two_replicas_sharing_a_queue_never_run_two_runs_at_once(registry_root, 
 def test_a_run_another_host_started_is_left_alone_while_its_heartbeat_beats_and_then_marked_gone(registry_root, monkeypatch):
     from mnist_core import atomic
 
-    monkeypatch.setenv(jobs.HOST_ENV, "this-host")
+    monkeypatch.setenv(run_supervisor.HOST_ENV, "this-host")
     runs = registry_root / ".runs"
     folder = runs / "20261203-120000-beef"  # a run a replica on host-b launched (pid 1 means nothing here)
     folder.mkdir(parents=True)
     atomic.write_json(folder / jobs.STATUS, {"state": jobs.RUNNING, "started": time.time(), "pid": 1, "pid_start": 0, "host": "host-b"})
     (folder / jobs.HEARTBEAT).touch()
     run = jobs.get_run(folder.name, runs)
-    jobs._tick(runs.resolve(), spawn=True)
+    run_supervisor._tick(runs.resolve(), spawn=True)
     assert jobs.get_run(run.id, runs).state == jobs.RUNNING  # only its heartbeat counts
-    stale = time.time() - jobs.HEARTBEAT_STALE - 1
+    stale = time.time() - run_supervisor.HEARTBEAT_STALE - 1
     os.utime(run.path / jobs.HEARTBEAT, (stale, stale))
-    jobs._tick(runs.resolve(), spawn=False)
+    run_supervisor._tick(runs.resolve(), spawn=False)
     gone = jobs.get_run(run.id, runs)
     assert gone.state == jobs.INTERRUPTED and gone.reason == "Its replica on host-b stopped answering."

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import architectures, jobs, registry, training
+from mnist_core import architectures, jobs, registry, run_supervisor, training
 from mnist_core.settings import runs_dir
 from tests.app.apptest import open_app_page, run
 from tests.conftest import PROJECT_ROOT
@@ -53,7 +53,7 @@ def write_run(state: str, name: str, events: list[dict] = (), pid: int | None = 
     (folder / jobs.CONFIG).write_text(json.dumps(config.to_dict()))
     now = time.time()
     if pid is not None:
-        status.update(pid=pid, pid_start=jobs._proc_start_time(pid))
+        status.update(pid=pid, pid_start=run_supervisor._proc_start_time(pid))
     (folder / jobs.STATUS).write_text(json.dumps({"state": state, "created": now - 90, "started": now - 80, **status}))
     (folder / jobs.PROGRESS).write_text("".join(json.dumps({**e, "time": now - 40 + i}) + "\n" for i, e in enumerate(events)))
     return folder
