@@ -72,12 +72,19 @@ def show_what_the_model_sees(model, reading) -> None:
     heat = model.saliency(reading.image, reading.digit)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.image(upscale(reading.image, 6), caption="The 28×28 input, enlarged", output_format="PNG", clamp=True)
+        if (straight := model.straightened(reading.image)) is not None:
+            st.image(upscale(straight, 6), caption="Straightened by the model (deskew)", output_format="PNG", clamp=True)
         st.image(saliency_overlay(reading.image, heat, 6), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
         with st.container(width=360):
             st.markdown(
                 "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a 28×28 "
                 "square, the way the MNIST digits were prepared. In the second picture, the bright pixels pushed "
                 f"the model towards **{reading.digit}** (integrated gradients)."
+                + (
+                    " The default model also straightens a slanted digit before it reads it."
+                    if model.straightened(reading.image) is not None
+                    else ""
+                )
             )
 
 

@@ -58,6 +58,16 @@ def cmd_train(args) -> int:
 
     config = train_config(args)
     config.validate()
+    if args.workers or args.worker_index is not None:
+        from mnist_core import cluster
+
+        if config.strategy != "multiworker":
+            raise cluster.ClusterError("--workers and --worker-index go with --strategy multiworker.")
+        os.environ["TF_CONFIG"] = json.dumps(cluster.tf_config_for(args.workers.split(",") if args.workers else [], args.worker_index or 0))
+    if config.strategy == "multiworker" and not config.name:
+        from mnist_core import cluster
+
+        raise cluster.ClusterError("Give the run a --name: every worker must register under the same one.")
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
     bar = tqdm(total=1, unit="step", dynamic_ncols=True, file=sys.stderr)
 
@@ -79,6 +89,12 @@ def cmd_train(args) -> int:
                 print(run_events.PHASE_TEXT["evaluating"], file=sys.stderr)
 
     info = training.train_and_register(config, dataset, on_event)
+    if info is None:
+        from mnist_core import cluster
+
+        bar.close()
+        print(f"{cluster.task().label} finished; the chief evaluates and registers {config.name}.")
+        return 0
     print(f"Registered {info.name}: test accuracy {info.test_accuracy:.4%}")
     if warning := info.card.get("warning"):
         print(f"warning: {warning} Do not make it the active model.", file=sys.stderr)
@@ -200,8 +216,13 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--name", help="the new model's name (default: PRESET-DATE-TIME)")
     t.add_argument(
-        "--strategy", choices=["default", "mirrored"], default="default", help="mirrored: tf.distribute.MirroredStrategy over every GPU"
+        "--strategy",
+        choices=["default", "mirrored", "multiworker"],
+        default="default",
+        help="mirrored: every GPU of this host; multiworker: several hosts (TF_CONFIG, or --workers and --worker-index)",
     )
+    t.add_argument("--workers", help="multiworker: every worker as host:port,host:port (the same list, in the same order, on each)")
+    t.add_argument("--worker-index", type=int, help="multiworker: this worker's place in --workers (0 is the chief)")
     t.add_argument(
         "--schedule", choices=["cosine", "constant"], help="learning rate: warm-up + cosine decay, or constant (default: the preset's)"
     )
@@ -234,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mnist_core.cluster import ClusterError
     from mnist_core.data import DataError
     from mnist_core.registry import RegistryError
     from mnist_core.training import ConfigError
@@ -249,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             "predict": cmd_predict,
             "export": cmd_export,
         }[args.command](args)
-    except (DataError, RegistryError, ConfigError) as exc:
+    except (DataError, RegistryError, ConfigError, ClusterError) as exc:
         _err(str(exc))
         return 2
     except KeyboardInterrupt:

@@ -142,6 +142,14 @@ class Predictor:
         grads = tape.gradient(score, path)
         return tf.reshape(x, [28, 28]) * tf.reduce_mean(grads, axis=0)[:, :, 0]
 
+    def straightened(self, x28: np.ndarray) -> np.ndarray | None:
+        """The 28x28 as the model's own deskew layer straightens it; None for a model without one."""
+        try:
+            layer = self.model.get_layer("deskew")
+        except ValueError:
+            return None
+        return np.asarray(layer(np.asarray(x28, np.float32).reshape(1, 28, 28, 1)))[0, :, :, 0]
+
     def saliency(self, x28: np.ndarray, cls: int) -> np.ndarray:
         """Where the evidence for ``cls`` lies (integrated gradients, positive part), (28, 28) in [0, 1]."""
         x = np.asarray(x28, dtype=np.float32).reshape(28, 28)

@@ -28,10 +28,10 @@ OnEvent = Callable[[run_events.Event], None]
 
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
 LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split"}
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multiworker")
 SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
-NON_DIGITS_SHARE = 0.2  # generated non-digit marks per MNIST image when training to refuse them
+NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
 # The user's own samples are repeated until they make up this share of every epoch: 50 samples
 # among 57,000 MNIST images would otherwise be 0.09 % of the gradient and change nothing.
 # At 5 % a batch of 128 holds about 6 of them, enough to learn a personal style, while the
@@ -186,6 +186,7 @@ class TrainResult:
     user_samples: tuple[np.ndarray, np.ndarray] | None = None  # the user's samples mixed in (x, y), once each
     sample_repeats: int = 0  # how often each of them appeared per epoch
     val: tuple[np.ndarray, np.ndarray] | None = None  # the held-out MNIST images (calibration fits on them)
+    replicas: int = 1  # model copies trained in sync (GPUs, workers)
 
 
 # ---------------------------------------------------------------- data pipeline
@@ -197,11 +198,15 @@ def train(
     on_event: OnEvent = lambda e: None,
     should_stop: Callable[[], bool] = lambda: False,
     samples: tuple[np.ndarray, np.ndarray] | None = None,
+    strategy=None,
+    backup: Path | None = None,
 ) -> TrainResult:
     """Fit ``config.preset`` on ``data`` (uint8 training images and labels). Never sees the test set.
 
     With ``config.include_samples`` the user's samples (``samples``, default: the sample store)
     are mixed into the training part only, oversampled to SAMPLES_SHARE; validation stays MNIST.
+    ``strategy``: a tf.distribute strategy made before any other TensorFlow call (multi-worker);
+    ``backup``: this worker's BackupAndRestore folder.
     """
     (replace(config, include_samples=False) if samples is not None else config).validate()  # given samples: the store is not asked
     if config.include_samples and samples is not None and len(samples[0]) == 0:
@@ -234,7 +239,8 @@ def train(
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
 
-    strategy = tf.distribute.MirroredStrategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
+    if strategy is None:
+        strategy = tf.distribute.MirroredStrategy() if config.strategy == "mirrored" else tf.distribute.get_strategy()
     with strategy.scope():
         model = architectures.build(config.preset)
         if config.init_from:
@@ -248,6 +254,15 @@ def train(
     train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
     progress = ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
+    callbacks = [progress]
+    if backup is not None:  # several workers: each shards the batches by element, and keeps a checkpoint
+        shard = tf.data.Options()
+        shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        train_ds, val_ds = train_ds.with_options(shard), val_ds.with_options(shard) if val_ds is not None else None
+        callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
+        from mnist_core import cluster
+
+        cluster.build_before_fit(fit_model, strategy, config.batch_size)
     on_event(
         run_events.Start(
             total_steps=total_steps,
@@ -262,7 +277,7 @@ def train(
     )
     started = time.perf_counter()
     history = fit_model.fit(
-        train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=[progress], verbose=0
+        train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=0
     )
     seconds = time.perf_counter() - started
     on_event(run_events.End(stopped=progress.stopped, seconds=seconds))
@@ -276,6 +291,7 @@ def train(
         user_samples=user,
         sample_repeats=repeats,
         val=val,
+        replicas=int(strategy.num_replicas_in_sync),
     )
 
 
@@ -324,8 +340,26 @@ def train_and_register(
     name = registry.check_name(config.name or registry.suggest_name(config.preset))
     if (registry.models_dir() / name).exists():
         raise ConfigError("name", f"A model named {name!r} already exists; choose another name.")
-    result = train(config, (dataset.x_train, dataset.y_train), on_event, should_stop)
+    strategy, backup, me = None, None, None
+    if config.strategy == "multiworker":
+        from mnist_core import cluster
+
+        me = cluster.task()
+        strategy = cluster.strategy()
+        backup = cluster.backup_dir(registry.models_dir(), name, me)
+        if not me.chief:
+            on_event = lambda e: None  # noqa: E731  (only the chief reports)
+    try:
+        result = train(config, (dataset.x_train, dataset.y_train), on_event, should_stop, strategy=strategy, backup=backup)
+    except tf.errors.OpError as exc:
+        if me is None:
+            raise
+        raise cluster.lost_worker(exc) from exc
     if result.stopped:
+        return None
+    if backup is not None:
+        cluster.remove_backup(backup)
+    if me is not None and not me.chief:  # another worker: the chief evaluates and registers
         return None
     on_event(run_events.Evaluating())
     probs = evaluation.predict_in_batches(result.model, dataset.x_test)
@@ -344,6 +378,7 @@ def train_and_register(
         "training_seconds": round(result.seconds, 1),
         "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
         "test": ev.summary(),
+        "distribution": {"strategy": config.strategy, "workers": me.workers if me else 1, "replicas": result.replicas},
     }
     if warning := health_warning(result.history, ev.accuracy):
         card["warning"] = warning

@@ -208,3 +208,16 @@ def test_exact_number_accuracy_on_rows(default, mnist):
         if read != truth:
             wrong.append(f"{truth}->{read}")
     assert right / total >= 0.9, f"exact-number accuracy {right / total:.1%}; misread: {wrong}"
+
+
+def test_the_default_model_straightens_a_slanted_digit_and_reads_it_the_same_slanted_or_not(default_model_name, mnist):
+    from scipy import ndimage
+
+    model = Predictor.load(default_model_name, PROJECT_ROOT / "models")
+    one = mnist.x_test[2].astype(np.float32) / 255  # a 1
+    shear = np.array([[1, 0], [0.6, 1]])  # x += 0.6 (y - 14): a 1 slanted by about 31 degrees
+    slanted = ndimage.affine_transform(one, shear, offset=(0, -0.6 * 14), order=1)
+    straight = model.straightened(slanted)
+    cols = lambda a: np.flatnonzero(a.max(0) > 0.3)  # noqa: E731
+    assert np.ptp(cols(straight)) < np.ptp(cols(slanted)) - 3  # narrower: upright again
+    assert model.predict_proba(slanted).argmax() == model.predict_proba(one).argmax() == mnist.y_test[2]

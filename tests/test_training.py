@@ -21,7 +21,7 @@ from mnist_core.training import ConfigError, TrainConfig
         ("epochs", 2.5, "Epochs must be a whole number."),
         ("limit", 10, "The training-set size must be at least 100 images"),
         ("preset", "resnet", "Unknown preset 'resnet'"),
-        ("strategy", "tpu", "Strategy must be one of default, mirrored."),
+        ("strategy", "tpu", "Strategy must be one of default, mirrored, multiworker."),
         ("schedule", "linear", "Schedule must be one of cosine, constant."),
     ],
 )
