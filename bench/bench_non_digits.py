@@ -32,8 +32,8 @@ def canvas_read(model: Predictor, rgba: np.ndarray) -> str:
 def photo_non_digits(per_kind: int, seed: int = 13) -> list[tuple[str, str, object]]:
     rng = np.random.default_rng(seed)
     out = []
-    for name in ("unseen pictures", "letters (other hands)"):
-        for kind, strokes in unseen.NON_DIGIT_SETS[name].items():
+    for name in ("unseen pictures", "letters (other hands)", "last pictures"):
+        for kind, strokes in unseen.ALL_SETS[name].items():
             for _ in range(per_kind):
                 ink = draw_strokes(wobble(strokes, rng), 200, int(rng.integers(6, 16)))
                 out.append((name, kind, synthetic.compose([ink], rng, digit_height=rng.uniform(60, 120)).image))
@@ -51,9 +51,9 @@ def evaluate(model: Predictor, per_kind: int) -> dict:
         "canvas digits": {"size": len(digits), "read right": float(np.mean(right)),
                           "weak": {k: float(np.mean(v)) for k, v in sorted(per_class.items()) if np.mean(v) < 1}},
     }  # fmt: skip
-    kinds_of = {kind: name for name, kinds in unseen.NON_DIGIT_SETS.items() for kind in kinds}
+    kinds_of = {kind: name for name, kinds in unseen.ALL_SETS.items() for kind in kinds}
     for where, cases in [
-        ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(unseen.NON_DIGIT_SETS, per_kind)]),
+        ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(unseen.ALL_SETS, per_kind)]),
         ("photo", [(n, k, lambda img=img: not any(r.is_digit for r in model.read(img))) for n, k, img in photo_non_digits(per_kind)]),
     ]:  # fmt: skip
         by_set, by_kind = defaultdict(list), defaultdict(list)
