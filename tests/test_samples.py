@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import samples
+from mnist_core import sample_db
 from mnist_core.samples import SamplesError, SampleStore
 
 
@@ -219,7 +219,7 @@ def test_a_store_damaged_while_in_use_keeps_working(store):
 
 
 def test_damaged_pages_inside_a_valid_file_are_found(registry_root, monkeypatch):
-    monkeypatch.setattr(samples, "_checked", set())
+    monkeypatch.setattr(sample_db, "_checked", set())
     store = SampleStore()
     buf = io.BytesIO()
     np.savez(buf, x=np.random.default_rng(0).integers(0, 255, (300, 28, 28), dtype=np.uint8), y=np.arange(300) % 10)
@@ -229,7 +229,7 @@ def test_damaged_pages_inside_a_valid_file_are_found(registry_root, monkeypatch)
     raw = bytearray(store.path.read_bytes())
     raw[8192 : 8192 + 4096 * 8] = b"\xa5" * (4096 * 8)  # scribble over pages 3-10 (header intact)
     store.path.write_bytes(bytes(raw))
-    monkeypatch.setattr(samples, "_checked", set())
+    monkeypatch.setattr(sample_db, "_checked", set())
     fresh = SampleStore()
     assert fresh.notice and fresh.count() == 0
     assert fresh.set_aside_files()[0].read_bytes() == bytes(raw)
