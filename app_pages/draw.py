@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -73,12 +74,12 @@ def show_what_the_model_sees(model, reading) -> None:
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.image(upscale(reading.image, 6), caption="The 28×28 input, enlarged", output_format="PNG", clamp=True)
         if (straight := model.straightened(reading.image)) is not None:
-            st.image(upscale(straight, 6), caption="Straightened by the model (deskew)", output_format="PNG", clamp=True)
+            st.image(upscale(np.clip(straight, 0, 1), 6), caption="Straightened (deskew)", output_format="PNG", width=168)
         st.image(saliency_overlay(reading.image, heat, 6), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
         with st.container(width=360):
             st.markdown(
                 "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a 28×28 "
-                "square, the way the MNIST digits were prepared. In the second picture, the bright pixels pushed "
+                "square, the way the MNIST digits were prepared. In the last picture, the bright pixels pushed "
                 f"the model towards **{reading.digit}** (integrated gradients)."
                 + (
                     " The default model also straightens a slanted digit before it reads it."
