@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app_pages.common import no_model_message, predictor
+from app_pages.draw_number import draw_number
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence
@@ -149,7 +150,7 @@ BIG_DIGIT = """<style>
 }
 </style>"""
 
-st.title("Draw a digit")
+st.title("Draw a digit")  # or a number (app_pages/draw_number.py)
 st.html(BIG_DIGIT)
 model = predictor()
 if model is None:
@@ -157,4 +158,8 @@ if model is None:
     st.stop()
 with st.container(key="draw-caption"):
     st.caption(f"Read live by **{model.name}** each time you lift the pen.")
-draw_and_read(model)
+mode = st.segmented_control("What you draw", ["A digit", "A number"], default="A digit", key="draw_mode", label_visibility="collapsed")
+if mode == "A number":
+    draw_number(model)
+else:
+    draw_and_read(model)

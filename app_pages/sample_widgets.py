@@ -89,6 +89,23 @@ def sample_popover(reading, source: str, key: str, model_name: str | None = None
         sample_controls(reading, source, key, model_name)
 
 
+DIGIT_PX = 84  # a digit tile: the 28x28 at 3x
+
+
+def digit_tiles(readings, source: str, key: str, model_name: str | None = None) -> None:
+    """One tile per digit read: what the model saw, its top three, and Save (with "Wrong?") for each."""
+    from mnist_core.figures import upscale
+    from mnist_core.formatting import confidence
+
+    with st.container(horizontal=True, gap="small"):
+        for i, r in enumerate(readings):
+            with st.container(width=DIGIT_PX + 8, gap=None, key=f"{key}-tile-{i}"):
+                st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
+                lines = [f"**{d}** · {confidence(p)}" if k == 0 else f"{d} · {confidence(p)}" for k, (d, p) in enumerate(r.top3)]
+                st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
+                sample_popover(r, source, key=f"{key}-{i}", model_name=model_name)
+
+
 def training_sample_controls() -> None:
     """On the Train page's form: "Include my samples" and "Fine-tune the active model"."""
     from mnist_core import training

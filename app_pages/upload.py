@@ -8,14 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import no_model_message, predictor
-from app_pages.sample_widgets import sample_popover
+from app_pages.sample_widgets import digit_tiles
 from mnist_core.examples import list_examples
-from mnist_core.figures import boxed_image, upscale
+from mnist_core.figures import boxed_image
 from mnist_core.formatting import confidence
 from mnist_core.preprocess import FORMATS, ImageError, decode
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
-DIGIT_PX = 84  # each 28x28 input shown 3x
 
 
 def plain(name: str) -> str:
@@ -68,13 +67,7 @@ def show_image(name: str, boxed, readings, key: str) -> None:
             doubts = [f"digit {i} (a {r.candidates[0]} or a {r.candidates[1]}?)" for i, r in enumerate(readings, 1) if r.unsure]
             if doubts:
                 st.warning("Not sure about " + ", ".join(doubts) + ".", icon=":material/help:")
-        with st.container(horizontal=True, gap="small"):
-            for i, r in enumerate(readings):
-                with st.container(width=DIGIT_PX + 8, gap=None):
-                    st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
-                    lines = [f"**{d}** · {confidence(p)}" if k == 0 else f"{d} · {confidence(p)}" for k, (d, p) in enumerate(r.top3)]
-                    st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
-                    sample_popover(r, "upload", key=f"{key}-{i}", model_name=model.name)
+        digit_tiles(readings, "upload", key, model.name)
 
 
 def table_rows(name: str, readings) -> list[dict]:

@@ -160,3 +160,33 @@ LAST: dict[str, list[list[Point]]] = {
 
 NON_DIGIT_SETS = {"shapes": SHAPES, "unseen pictures": UNSEEN, "letters (other hands)": LETTERS}
 ALL_SETS = {**NON_DIGIT_SETS, "last pictures": LAST}  # LAST: measured on studio-v4 only after it was chosen
+
+
+NUMBER_CANVAS = (640, 214)  # app_pages/draw_number.py: a 3:1 canvas for several digits
+
+
+def canvas_numbers(count: int = 60, seed: int = 21) -> list[tuple[str, np.ndarray]]:
+    """(number, rgba): 2-5 digits from ``realworld.STROKES`` written left to right on the wide canvas, each in
+    a random hand style, height, slant and gap, with one pen of 10-30 px for the whole number."""
+    rng = np.random.default_rng(seed)
+    width, height = NUMBER_CANVAS
+    out = []
+    for _ in range(count):
+        digits = [int(d) for d in rng.integers(0, 10, int(rng.integers(2, 6)))]
+        size = rng.uniform(0.45, 0.8) * height
+        pen = int(rng.integers(5, 16)) * 2
+        step = size * rng.uniform(0.75, 1.0)
+        x = rng.uniform(0.03, 0.1) * width
+        if x + step * len(digits) > width * 0.97:
+            step = (width * 0.94 - x) / len(digits)
+        y = rng.uniform(0.05 * height, height - size - 0.05 * height)
+        placed = []
+        for d in digits:
+            styles = STROKES[d]
+            strokes = wobble(styles[int(rng.integers(len(styles)))], rng, 0.015)
+            w = step * 0.7
+            placed += [[(x + px * w, y + py * size) for px, py in s] for s in strokes]
+            x += step
+        canvas = canvas_rgba(placed, size=max(width, height), stroke_width=pen)[:height, :width]
+        out.append(("".join(map(str, digits)), canvas))
+    return out

@@ -166,6 +166,13 @@ class Predictor:
             return None
         return reading(self.predict_proba(digit.image[None])[0], digit, self.calibration.threshold)
 
+    def read_canvas_number(self, rgba: np.ndarray) -> list[DigitReading]:
+        """A wide drawing of several digits -> each one's reading, left to right (Upload's segmentation)."""
+        ink = preprocess.canvas_ink(rgba)
+        if ink is None or not float(ink.max()) > 0.1:
+            return []
+        return self.read(np.round(255 * (1 - ink)).astype(np.uint8))  # dark ink on white paper, like a scan
+
     def read(self, data: bytes | Image.Image | np.ndarray) -> list[DigitReading]:
         """Every digit of an image (bytes, PIL image or array), left to right; ImageError when unreadable."""
         digits = preprocess.from_image(data)

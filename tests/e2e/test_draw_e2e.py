@@ -196,3 +196,22 @@ def test_a_refused_drawing_offers_its_digit_but_not_save_as_read(draw_page):
     draw(draw_page, [inputs.HEART], (0.15, 0.15, 0.7, 0.7))
     expect(draw_page.get_by_text("A digit after all? It's a …")).to_be_visible(timeout=30_000)
     expect(draw_page.get_by_role("button", name=re.compile(r"^Save as a \d"))).to_have_count(0)
+
+
+def test_a_number_drawn_on_the_wide_canvas_is_read_left_to_right_and_each_digit_can_be_saved(draw_page):
+    page = draw_page
+    page.get_by_test_id("stButtonGroup").get_by_text("A number", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("Write a number of two or more digits")).to_be_visible(timeout=30_000)
+    box = canvas_box(page)
+    assert box["width"] / box["height"] > 2.5  # the wide canvas, about 3:1
+    for digit, left in ((4, 0.12), (7, 0.42), (1, 0.7)):
+        draw(page, STROKES[digit], (left, 0.15, 0.18, 0.7))
+        page.wait_for_timeout(400)
+    number = page.get_by_test_id("stMetric").filter(has_text="Number").get_by_test_id("stMetricValue")
+    expect(number).to_have_text("471", timeout=30_000)
+    tiles = page.locator("[class*='st-key-number-tile-']")
+    expect(tiles).to_have_count(3)
+    tiles.nth(1).get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save as a 7").click()
+    expect(page.get_by_text(re.compile(r"Saved as a 7 in My samples"))).to_be_visible(timeout=30_000)
