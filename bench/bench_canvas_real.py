@@ -6,6 +6,7 @@ from 10 to 40 (set with the slider's keys) and mouse speeds from 2 to 12 px per 
 the page's own: the "Prediction" metric, "?" when the page says the drawing is not a digit.
 
     .venv/bin/python -m bench.bench_canvas_real [--digits 60] [--non-digits 40] [--models DIR]
+    .venv/bin/python -m bench.bench_canvas_real --numbers 40   # "A number" mode: 2-5 digits, exact match
 """
 
 from __future__ import annotations
@@ -62,6 +63,53 @@ def reading(page) -> str:
     return value.inner_text().strip()
 
 
+def number_reading(page) -> str:
+    value = page.get_by_test_id("stMetric").filter(has_text="Number").get_by_test_id("stMetricValue")
+    value.wait_for(timeout=30_000)
+    page.wait_for_timeout(700)
+    wait_for_app(page)
+    return value.inner_text().strip()
+
+
+def run_numbers(page, count: int, seed: int) -> dict:
+    """Numbers from ``unseen.number_strokes`` drawn with the mouse on the Draw page's wide canvas."""
+    from bench import unseen
+
+    page.get_by_test_id("stButtonGroup").get_by_text("A number", exact=True).click()
+    wait_for_app(page)
+    results = []
+    width, height = unseen.NUMBER_CANVAS
+    slider_pen = 16  # app_pages/draw_number.py NUMBER_STROKE
+    for label, strokes, pen in unseen.number_strokes(count, seed):
+        slider = page.get_by_role("slider").first
+        slider.focus()
+        for _ in range(abs(pen - slider_pen) // 2):
+            page.keyboard.press("ArrowRight" if pen > slider_pen else "ArrowLeft")
+        slider_pen = pen
+        wait_for_app(page)
+        box = canvas_box(page)
+        while box is None:  # the new canvas is still being laid out
+            page.wait_for_timeout(200)
+            box = canvas_box(page)
+        for stroke in strokes:
+            points = [(box["x"] + x / width * box["width"], box["y"] + y / height * box["height"]) for x, y in stroke]
+            page.mouse.move(*points[0])
+            page.wait_for_timeout(150)
+            page.mouse.down()
+            for (x0, y0), (x1, y1) in itertools.pairwise(points):
+                page.mouse.move(x1, y1, steps=max(1, int(math.hypot(x1 - x0, y1 - y0) / 6)))
+            page.mouse.up()
+            page.wait_for_timeout(60)
+        got = number_reading(page)
+        results.append({"label": label, "read": got, "pen": pen})
+        page.get_by_role("button", name="Clear").click()
+        wait_for_app(page)
+        page.get_by_text("Write a number of two or more digits").wait_for(timeout=30_000)  # a fresh, empty canvas
+    right = [r["read"] == r["label"] for r in results]
+    return {"numbers": len(results), "read_exactly": round(float(np.mean(right)), 4),
+            "errors": [r for r in results if r["read"] != r["label"]], "results": results}  # fmt: skip
+
+
 def cases(n_digits: int, n_shapes: int, seed: int):
     rng = np.random.default_rng(seed)
     out = []
@@ -82,7 +130,10 @@ def main() -> int:
     p.add_argument("--non-digits", type=int, default=40)
     p.add_argument("--models", type=Path)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--numbers", type=int, default=0, help='draw this many numbers in "A number" mode instead')
     args = p.parse_args()
+    if args.numbers:
+        return numbers_main(args)
     from playwright.sync_api import sync_playwright
 
     todo, rng = cases(args.digits, args.non_digits, args.seed)
@@ -138,6 +189,31 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     (OUT / "canvas_real.json").write_text(json.dumps({**summary, "results": results}, indent=2))
     print(json.dumps({k: v for k, v in summary.items()}, indent=2))
+    return 0
+
+
+def numbers_main(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    started = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = AppServer(args.models or copy_default_registry(Path(tmp) / "models"))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(120_000)
+                page.goto(server.url)
+                wait_for_app(page)
+                canvas_box(page)
+                summary = run_numbers(page, args.numbers, args.seed)
+                browser.close()
+        finally:
+            server.stop()
+    summary["seconds"] = round(time.time() - started)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "canvas_numbers.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps({k: v for k, v in summary.items() if k != "results"}, indent=2))
     return 0
 
 

@@ -165,9 +165,9 @@ ALL_SETS = {**NON_DIGIT_SETS, "last pictures": LAST}  # LAST: measured on studio
 NUMBER_CANVAS = (640, 214)  # app_pages/draw_number.py: a 3:1 canvas for several digits
 
 
-def canvas_numbers(count: int = 60, seed: int = 21) -> list[tuple[str, np.ndarray]]:
-    """(number, rgba): 2-5 digits from ``realworld.STROKES`` written left to right on the wide canvas, each in
-    a random hand style, height, slant and gap, with one pen of 10-30 px for the whole number."""
+def number_strokes(count: int = 60, seed: int = 21) -> list[tuple[str, list[list[Point]], int]]:
+    """(number, strokes in canvas pixels, pen): 2-5 digits from ``realworld.STROKES`` left to right on the wide
+    canvas, each in a random hand style, with a random height, place and gap, one pen of 10-30 px per number."""
     rng = np.random.default_rng(seed)
     width, height = NUMBER_CANVAS
     out = []
@@ -184,9 +184,15 @@ def canvas_numbers(count: int = 60, seed: int = 21) -> list[tuple[str, np.ndarra
         for d in digits:
             styles = STROKES[d]
             strokes = wobble(styles[int(rng.integers(len(styles)))], rng, 0.015)
-            w = step * 0.7
-            placed += [[(x + px * w, y + py * size) for px, py in s] for s in strokes]
+            placed += [[(x + px * step * 0.7, y + py * size) for px, py in s] for s in strokes]
             x += step
-        canvas = canvas_rgba(placed, size=max(width, height), stroke_width=pen)[:height, :width]
-        out.append(("".join(map(str, digits)), canvas))
+        out.append(("".join(map(str, digits)), placed, pen))
     return out
+
+
+def canvas_numbers(count: int = 60, seed: int = 21) -> list[tuple[str, np.ndarray]]:
+    """(number, rgba) of ``number_strokes``, drawn as the wide canvas would send them."""
+    width, height = NUMBER_CANVAS
+    return [
+        (label, canvas_rgba(strokes, size=width, stroke_width=pen)[:height, :width]) for label, strokes, pen in number_strokes(count, seed)
+    ]

@@ -148,6 +148,10 @@ def cmd_models(args) -> int:
         registry.set_active(args.activate)
         print(f"{args.activate} is now the active model.")
         return 0
+    if args.delete:
+        registry.delete(args.delete)
+        print(f"{args.delete} is deleted.")
+        return 0
     models = registry.list_models()
     warning = None
     try:
@@ -241,6 +245,7 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="list model versions")
     m.add_argument("--json", action="store_true")
     m.add_argument("--activate", metavar="NAME")
+    m.add_argument("--delete", metavar="NAME", help="remove a version for good (not the active one)")
 
     r = sub.add_parser("predict", help="read the digits in image files")
     r.add_argument("--model")

@@ -1,6 +1,7 @@
 """The registry: round trip, broken folders, the active pointer, and atomic saves."""
 
 import json
+import shutil
 import zipfile
 
 import numpy as np
@@ -135,3 +136,11 @@ def test_activate_unknown_model_is_one_sentence(registry_root, capsys):
 
     assert main(["models", "--activate", "ghost"]) == 2
     assert capsys.readouterr().err.strip() == "error: There is no model named 'ghost'."
+
+
+def test_a_version_can_be_deleted_but_not_the_active_one(tiny_registry):
+    with pytest.raises(registry.RegistryError, match="is the active model"):
+        registry.delete("tiny")
+    shutil.copytree(tiny_registry / "tiny", tiny_registry / "spare")
+    registry.delete("spare")
+    assert [m.name for m in registry.list_models()] == ["tiny"] and not list(tiny_registry.glob(".deleting-*"))
