@@ -51,6 +51,9 @@ def evaluate(model: Predictor, per_kind: int) -> dict:
         "canvas digits": {"size": len(digits), "read right": float(np.mean(right)),
                           "weak": {k: float(np.mean(v)) for k, v in sorted(per_class.items()) if np.mean(v) < 1}},
     }  # fmt: skip
+    numbers = unseen.canvas_numbers(60)
+    exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
+    result["canvas numbers, exact (A number mode)"] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
     kinds_of = {kind: name for name, kinds in unseen.ALL_SETS.items() for kind in kinds}
     for where, cases in [
         ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(unseen.ALL_SETS, per_kind)]),
