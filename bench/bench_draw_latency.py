@@ -17,8 +17,9 @@ It also times, in this process, the work the page does for one stroke before and
 "Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
 since wall times on a shared machine mostly measure the other processes.
 
-The first part of each sample, from the mouse-up to the drawing leaving the browser (the
-component's debounce and PNG encoding), is timed too by wrapping ``WebSocket.send``.
+Each sample is split (issue 16): mouse-up -> the drawing sent (``WebSocket.send``: the component's debounce
+and PNG encoding); sent -> the server's first message back (the rerun's first delta); -> the Prediction in
+the DOM; -> the page settled (the last DOM change after it, once the app is idle).
 
 Prints p50/p90/p99 in milliseconds and writes bench/out/draw_latency.json.
 """
@@ -42,17 +43,27 @@ SINGLE_STROKE = [1, 7, 0]  # a second stroke within 200 ms would merge two sends
 PLACES = [(0.3, 0.15, 0.35, 0.7), (0.1, 0.1, 0.4, 0.45), (0.4, 0.35, 0.5, 0.55), (0.2, 0.2, 0.6, 0.6)]
 
 PROBE = """() => {
-  window.__lat = {up: null, sent: null, shown: null};
-  window.addEventListener('mouseup', () => { Object.assign(window.__lat, {up: performance.now(), sent: null, shown: null}); }, true);
+  window.__lat = {up: null, sent: null, delta: null, shown: null, last: null};
+  window.addEventListener('mouseup', () => {
+    Object.assign(window.__lat, {up: performance.now(), sent: null, delta: null, shown: null, last: null});
+  }, true);
   const send = WebSocket.prototype.send;  // the canvas's drawing leaving the browser
   WebSocket.prototype.send = function (...args) {
+    if (!this.__probed) {  // the server's answer: the first message after the drawing was sent
+      this.__probed = true;
+      this.addEventListener('message', () => {
+        if (window.__lat.sent !== null && window.__lat.delta === null) window.__lat.delta = performance.now();
+      });
+    }
     if (window.__lat.up !== null && window.__lat.sent === null) window.__lat.sent = performance.now();
     return send.apply(this, args);
   };
   const seen = () => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Prediction'));
   new MutationObserver(() => {
-    if (window.__lat.up !== null && window.__lat.shown === null && seen()) window.__lat.shown = performance.now();
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+    if (window.__lat.up === null) return;
+    if (window.__lat.shown === null && seen()) window.__lat.shown = performance.now();
+    if (window.__lat.shown !== null) window.__lat.last = performance.now();  // the page still changing
+  }).observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true});
 }"""
 
 
@@ -94,12 +105,13 @@ def server_work(root: Path, n: int = 50) -> dict:
     return out
 
 
-def measure(url: str, samples: int, warmup: int = 3) -> tuple[list[float], list[float]]:
-    """(mouse-up to Prediction shown, of which mouse-up to the drawing sent) per digit, in ms."""
+def measure(url: str, samples: int, warmup: int = 3) -> tuple[list[float], list[float], list[dict]]:
+    """(mouse-up to Prediction shown, of which mouse-up to the drawing sent, and every step) per digit, in ms."""
     from playwright.sync_api import sync_playwright
 
     latencies: list[float] = []
     to_send: list[float] = []
+    steps: list[dict] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -113,13 +125,17 @@ def measure(url: str, samples: int, warmup: int = 3) -> tuple[list[float], list[
             draw(page, STROKES[digit], PLACES[i % len(PLACES)])
             page.wait_for_function("() => window.__lat.shown !== null", timeout=30_000)
             lat, sent = page.evaluate("() => [window.__lat.shown - window.__lat.up, window.__lat.sent - window.__lat.up]")
+            wait_for_app(page)
+            page.wait_for_timeout(300)  # quiet for a moment: the page has settled
+            t = page.evaluate("() => window.__lat")
             if i >= warmup:
                 latencies.append(lat)
                 to_send.append(sent)
-            wait_for_app(page)
+                steps.append({"sent": t["sent"] - t["up"], "delta": t["delta"] - t["sent"], "shown": t["shown"] - t["delta"],
+                              "settled": t["last"] - t["shown"]})  # fmt: skip
             clear(page)
         browser.close()
-    return latencies, to_send
+    return latencies, to_send, steps
 
 
 def cpu_seconds(pid: int) -> float:
@@ -161,7 +177,7 @@ def main() -> int:
             idle = idle_cpu_percent(server.url, server.proc.pid, args.idle_seconds) if args.idle_seconds else None
             load_before = os.getloadavg()[0]
             started = time.time()
-            latencies, to_send = measure(server.url, args.samples)
+            latencies, to_send, steps = measure(server.url, args.samples)
             load_after = os.getloadavg()[0]
         finally:
             server.stop()
@@ -179,6 +195,8 @@ def main() -> int:
         "max_ms": round(max(latencies), 1),
         "mouse_up_to_sent_p50_ms": round(statistics.median(to_send), 1),
         "sent_to_shown_p50_ms": round(statistics.median([a - b for a, b in zip(latencies, to_send, strict=True)]), 1),
+        "split_p50_ms": {k: round(statistics.median(st[k] for st in steps), 1) for k in ("sent", "delta", "shown", "settled")},
+        "split_p90_ms": {k: round(percentile([st[k] for st in steps], 90), 1) for k in ("sent", "delta", "shown", "settled")},
         "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         "server_work_per_stroke": work,
         "cpus": os.cpu_count(),
