@@ -333,7 +333,8 @@ def train_and_register(
 ):
     """Train, evaluate on the test split, write the card and register atomically.
 
-    Returns the registered ``ModelInfo``, or None when the run was cancelled (nothing saved).
+    Returns the registered ``ModelInfo``; None when the run was cancelled (nothing saved) or on a worker that
+    is not the chief (the chief registers).
     """
     from mnist_core import evaluation, registry
 
