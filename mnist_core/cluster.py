@@ -64,8 +64,11 @@ def task(environ: dict | None = None) -> Task:
 
 def strategy():
     """A MultiWorkerMirroredStrategy over TF_CONFIG's cluster; it waits until every worker has joined."""
+    import sys
+
     import tensorflow as tf
 
+    print(f"{task().label}: waiting for every worker to join ...", file=sys.stderr, flush=True)  # it blocks until they have
     options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=COLLECTIVE_TIMEOUT_S)
     return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
 

@@ -92,7 +92,7 @@ def test_killing_the_other_worker_fails_the_run_in_one_sentence_instead_of_hangi
     )
     chief_log = tmp_path / "worker-0.log"
     deadline = time.time() + 240
-    while "step/s" not in chief_log.read_text():  # both are training
+    while "epoch=" not in chief_log.read_text():  # both are training (a batch's progress; not the empty bar of start-up)
         if time.time() > deadline or procs[0].poll() is not None:
             for p in procs:
                 p.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: each prints where it waits
