@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from app_pages.common import no_model_message, predictor
 from app_pages.draw_number import draw_number
+from app_pages.pen_canvas import pen_canvas
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence
@@ -97,18 +97,8 @@ def draw_and_read(model) -> None:
     with pad:
         phone_reading = st.container(key="phone-reading")  # filled below, once the drawing is read
         stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
-        canvas = st_canvas(
-            stroke_width=stroke,
-            stroke_color="#111111",
-            background_color="#ffffff",
-            width=CANVAS_PX,
-            height=CANVAS_PX,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            initial_drawing={"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)},
-            key=CANVAS_KEY,
-        )
-        strokes = (canvas.json_data or {}).get("objects") or []
+        initial = {"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)}
+        canvas, strokes = pen_canvas(CANVAS_PX, CANVAS_PX, stroke, CANVAS_KEY, initial)
         if len(strokes) > st.session_state.get("canvas_seen", 0):  # a new stroke: what was undone is gone
             st.session_state["canvas_redo"] = []
         st.session_state["canvas_seen"] = len(strokes)

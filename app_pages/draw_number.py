@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
+from app_pages.pen_canvas import pen_canvas
 from app_pages.sample_widgets import digit_tiles
 from mnist_core import preprocess
 from mnist_core.figures import boxed_image
@@ -18,17 +18,8 @@ def draw_number(model) -> None:
     """The wide canvas, the number read (``st.metric("Number")``), the canvas with a box on each digit,
     and a tile per digit with its top three and Save / "Wrong?"."""
     width, height = NUMBER_CANVAS
-    canvas = st_canvas(
-        stroke_width=st.session_state.get("number_stroke", NUMBER_STROKE),
-        stroke_color="#111111",
-        background_color="#ffffff",
-        width=width,
-        height=height,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"number-canvas-{st.session_state.get('number_round', 0)}",
-    )
-    strokes = (canvas.json_data or {}).get("objects") or []
+    stroke = st.session_state.get("number_stroke", NUMBER_STROKE)
+    canvas, strokes = pen_canvas(width, height, stroke, f"number-canvas-{st.session_state.get('number_round', 0)}")
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         if st.button("Clear", icon=":material/delete:", disabled=not strokes, key="number-clear"):
             st.session_state["number_round"] = st.session_state.get("number_round", 0) + 1  # a fresh canvas
