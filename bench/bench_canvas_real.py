@@ -12,6 +12,7 @@ the page's own: the "Prediction" metric, "?" when the page says the drawing is n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
@@ -61,6 +62,27 @@ def reading(page) -> str:
     page.wait_for_timeout(700)  # the last stroke's send (200 ms debounce) and its rerun
     wait_for_app(page)
     return value.inner_text().strip()
+
+
+@contextlib.contextmanager
+def app_page(models: Path | None, height: int):
+    """The app on a copy of the committed models (or ``models``), open on the Draw page in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = AppServer(models or copy_default_registry(Path(tmp) / "models"))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": height})
+                page.set_default_timeout(120_000)
+                page.goto(server.url)
+                wait_for_app(page)
+                canvas_box(page)
+                yield page
+                browser.close()
+        finally:
+            server.stop()
 
 
 def number_reading(page) -> str:
@@ -134,39 +156,26 @@ def main() -> int:
     args = p.parse_args()
     if args.numbers:
         return numbers_main(args)
-    from playwright.sync_api import sync_playwright
 
     todo, rng = cases(args.digits, args.non_digits, args.seed)
     results = []
     started = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = AppServer(args.models or copy_default_registry(Path(tmp) / "models"))
+    with app_page(args.models, height=800) as page:
         pen = DEFAULT_PEN
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.set_default_timeout(120_000)
-                page.goto(server.url)
-                wait_for_app(page)
-                canvas_box(page)
-                for index, (label, kind, strokes) in enumerate(todo):
-                    pen = set_pen(page, int(rng.integers(5, 21)) * 2, pen)
-                    side = rng.uniform(0.35, 0.8)
-                    where = (rng.uniform(0.02, 0.98 - side * 0.8), rng.uniform(0.02, 0.98 - side), side * 0.8, side)
-                    draw(page, strokes, where, step_px=float(rng.uniform(2, 12)))
-                    try:
-                        got = reading(page)
-                    except Exception:
-                        OUT.mkdir(exist_ok=True)
-                        page.screenshot(path=str(OUT / "canvas_real_failure.png"), full_page=True)
-                        print(f"no reading for drawing {index} ({label or kind}, pen {pen})")
-                        raise
-                    results.append({"label": label, "kind": kind, "read": got, "pen": pen, "side": round(side, 2)})
-                    clear(page)
-                browser.close()
-        finally:
-            server.stop()
+        for index, (label, kind, strokes) in enumerate(todo):
+            pen = set_pen(page, int(rng.integers(5, 21)) * 2, pen)
+            side = rng.uniform(0.35, 0.8)
+            where = (rng.uniform(0.02, 0.98 - side * 0.8), rng.uniform(0.02, 0.98 - side), side * 0.8, side)
+            draw(page, strokes, where, step_px=float(rng.uniform(2, 12)))
+            try:
+                got = reading(page)
+            except Exception:
+                OUT.mkdir(exist_ok=True)
+                page.screenshot(path=str(OUT / "canvas_real_failure.png"), full_page=True)
+                print(f"no reading for drawing {index} ({label or kind}, pen {pen})")
+                raise
+            results.append({"label": label, "kind": kind, "read": got, "pen": pen, "side": round(side, 2)})
+            clear(page)
     digits = [r for r in results if r["label"]]
     shapes = [r for r in results if not r["label"]]
     per_class = defaultdict(list)
@@ -193,23 +202,10 @@ def main() -> int:
 
 
 def numbers_main(args) -> int:
-    from playwright.sync_api import sync_playwright
 
     started = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = AppServer(args.models or copy_default_registry(Path(tmp) / "models"))
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.set_default_timeout(120_000)
-                page.goto(server.url)
-                wait_for_app(page)
-                canvas_box(page)
-                summary = run_numbers(page, args.numbers, args.seed)
-                browser.close()
-        finally:
-            server.stop()
+    with app_page(args.models, height=900) as page:
+        summary = run_numbers(page, args.numbers, args.seed)
     summary["seconds"] = round(time.time() - started)
     OUT.mkdir(exist_ok=True)
     (OUT / "canvas_numbers.json").write_text(json.dumps(summary, indent=2))
