@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.common import no_model_message, predictor
 from app_pages.draw_number import draw_number
-from app_pages.pen_canvas import pen_canvas
+from app_pages.pen_canvas import pen_canvas, sent_drawing
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence
@@ -69,9 +69,8 @@ def show_prediction(reading) -> None:
     st.html(softmax_bars(reading.probabilities, dimmed=not reading.is_digit))
 
 
-def show_what_the_model_sees(model, reading) -> None:
+def show_what_the_model_sees(model, reading, heat) -> None:
     st.subheader("What the model sees")
-    heat = model.saliency(reading.image, reading.digit)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.image(upscale(reading.image, 6), caption="The 28×28 input, enlarged", output_format="PNG", clamp=True)
         if (straight := model.straightened(reading.image)) is not None:
@@ -92,28 +91,19 @@ def show_what_the_model_sees(model, reading) -> None:
 
 @st.fragment
 def draw_and_read(model) -> None:
-    """Reruns alone at each stroke, so the rest of the app is not redrawn."""
-    pad, result_col = st.columns([1, 1.15], gap="large")
-    with pad:
-        phone_reading = st.container(key="phone-reading")  # filled below, once the drawing is read
-        stroke = st.session_state.get("stroke_width", DEFAULT_STROKE)
-        initial = {"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)}
-        canvas, strokes = pen_canvas(CANVAS_PX, CANVAS_PX, stroke, CANVAS_KEY, initial)
-        if len(strokes) > st.session_state.get("canvas_seen", 0):  # a new stroke: what was undone is gone
-            st.session_state["canvas_redo"] = []
-        st.session_state["canvas_seen"] = len(strokes)
-        with st.container(horizontal=True, gap="small", width=CANVAS_PX, key="canvas-actions"):
-            st.button("Undo", icon=":material/undo:", on_click=undo, disabled=not strokes, help="Take back the last stroke")
-            redo_left = bool(st.session_state.get("canvas_redo"))
-            st.button("Redo", icon=":material/redo:", on_click=redo, disabled=not redo_left, help="Put the stroke back")
-            st.button("Clear", icon=":material/delete:", on_click=clear, disabled=not strokes)
-        st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width", width=CANVAS_PX)
-    rgba = canvas.image_data if strokes else None  # no strokes: skip decoding a blank canvas
+    """Reruns alone at each stroke, so the rest of the app is not redrawn.
+
+    The order is for speed (issue 16): the reading is made from what the canvas sent and written first; the
+    saliency is computed while the browser draws it; only then come the canvas and its controls again
+    (the browser keeps showing the old ones until then), the sample controls and the pictures."""
+    initial = {"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)}
+    rgba, strokes = sent_drawing(CANVAS_KEY, initial["objects"])
     if rgba is not None:
         reading = st.session_state["draw_reading"] = model.read_canvas(rgba)
     else:  # blank, or reloading after an undo or redo: the last reading stands until the picture comes
         reading = st.session_state.get("draw_reading") if strokes else None
-    with phone_reading:
+    pad, result_col = st.columns([1, 1.15], gap="large")
+    with pad.container(key="phone-reading"):  # on a phone, where the columns stack: in view as you draw
         if reading is None:
             st.caption("Write a digit below with your finger; it is read here.")
         else:
@@ -124,9 +114,22 @@ def draw_and_read(model) -> None:
             st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
         else:
             show_prediction(reading)
-            sample_controls(reading, "canvas", key="draw-sample", model_name=model.name)
+    heat = model.saliency(reading.image, reading.digit) if reading is not None else None
+    with pad:
+        pen_canvas(CANVAS_PX, CANVAS_PX, st.session_state.get("stroke_width", DEFAULT_STROKE), CANVAS_KEY, initial)
+        if len(strokes) > st.session_state.get("canvas_seen", 0):  # a new stroke: what was undone is gone
+            st.session_state["canvas_redo"] = []
+        st.session_state["canvas_seen"] = len(strokes)
+        with st.container(horizontal=True, gap="small", width=CANVAS_PX, key="canvas-actions"):
+            st.button("Undo", icon=":material/undo:", on_click=undo, disabled=not strokes, help="Take back the last stroke")
+            redo_left = bool(st.session_state.get("canvas_redo"))
+            st.button("Redo", icon=":material/redo:", on_click=redo, disabled=not redo_left, help="Put the stroke back")
+            st.button("Clear", icon=":material/delete:", on_click=clear, disabled=not strokes)
+        st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width", width=CANVAS_PX)
     if reading is not None:
-        show_what_the_model_sees(model, reading)
+        with result_col:
+            sample_controls(reading, "canvas", key="draw-sample", model_name=model.name)
+        show_what_the_model_sees(model, reading, heat)
 
 
 # The big digit; and on a phone, where the columns stack, a reading above the canvas, in view as you draw.
