@@ -7,17 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import no_model_message, predictor_for, selected_model
+from app_pages.analysis_widgets import inspect, metrics, mnist, pager, tiles
+from app_pages.common import no_model_message, selected_model
 from app_pages.sample_widgets import samples_report
-from mnist_core import calibration, evaluation, export, figures, formatting, registry
-from mnist_core.data import DataError, load_dataset
+from mnist_core import calibration, cards, evaluation, export, figures, registry
+from mnist_core.data import DataError
 
 ANY = "any"
-
-
-@st.cache_resource(show_spinner="Loading MNIST ...")
-def mnist():
-    return load_dataset(report=lambda _: None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -34,48 +30,6 @@ def evaluated(info: registry.ModelInfo, ds) -> evaluation.Evaluation:
         evaluation.evaluate(info.path, ds.x_test, ds.y_test, ds.fingerprint, on_progress=progress)
         bar.empty()
     return _evaluated(str(info.path), (info.path / registry.MODEL_FILE).stat().st_mtime, ds.fingerprint)
-
-
-@st.dialog("A closer look", width="medium")
-def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None:
-    true, pred, image = int(ev.y_true[i]), int(ev.y_pred[i]), mnist().x_test[i]
-    st.markdown(f"Test image **#{i}** · true **{true}**, {info.name} says **{pred}** ({formatting.confidence(ev.confidence[i])})")
-    left, right = st.columns([2, 3])
-    cls = left.segmented_control("Saliency for", [pred, true], default=pred, format_func=lambda c: f"{'said' if c == pred else 'true'} {c}")
-    try:
-        saliency = predictor_for(info).saliency(image / 255.0, pred if cls is None else cls)
-        left.image(figures.saliency_overlay(image, saliency), caption="Bright: the pixels that pushed towards this digit")
-    except (registry.RegistryError, ValueError) as exc:
-        left.image(figures.upscale(image, 8), caption=f"Saliency is not available: {exc}")
-    right.altair_chart(figures.probabilities_chart(ev.probs[i], true), width="stretch")
-
-
-def tiles(images, indices, captions, open_one=None, size: int = 84) -> None:
-    """A wrapping grid of digits; with ``open_one``, each caption is a button that opens its digit."""
-    with st.container(horizontal=True, gap="small"):
-        for i, caption in zip(indices, captions, strict=True):
-            with st.container(width=size + 20, gap=None, horizontal_alignment="center"):
-                st.image(figures.upscale(images[i], 3 if size > 56 else 2), width=size)
-                if open_one is None:
-                    st.caption(caption, text_alignment="center")
-                elif st.button(caption, key=f"open-{i}", type="tertiary"):
-                    open_one(int(i))
-
-
-def pager(key: str, indices, signature) -> evaluation.Page:
-    """A page number input that goes back to page 1 whenever the filter (``signature``) changes."""
-    if st.session_state.get(f"{key}-sig") != signature:
-        st.session_state[f"{key}-sig"], st.session_state[key] = signature, 1
-    pages = evaluation.paginate(indices, 1).pages
-    st.session_state[key] = min(st.session_state.get(key, 1), pages)
-    st.number_input(f"Page (of {pages})", 1, pages, key=key, width=130)
-    return evaluation.paginate(indices, st.session_state[key])
-
-
-def metrics(items: list[dict]) -> None:
-    with st.container(horizontal=True):
-        for item in items:
-            st.metric(**item, border=True, width="content")
 
 
 def errors_tab(info, ev, x) -> None:
@@ -126,18 +80,7 @@ def calibration_tab(info, ev) -> None:
         st.info(f"{info.name} is not calibrated: its card has no held-out fit. Run `python -m mnist_core calibrate --model {info.name}`.")
         return
     raw = calibration.reliability(ev.probs, ev.y_true)
-    metrics(
-        [
-            {
-                "label": "Calibration error (ECE)",
-                "value": formatting.percent(entry["test_ece"], 2),
-                "help": "Mean gap between confidence and accuracy",
-            },
-            {"label": "Before calibration", "value": formatting.percent(calibration.expected_calibration_error(ev.probs, ev.y_true), 2)},
-            {"label": "Temperature", "value": f"{entry['temperature']:.2f}"},
-            {"label": "Test digits refused", "value": formatting.percent(entry["test_refused"], 2)},
-        ]
-    )
+    metrics(calibration.card_metrics(entry, ev.probs, ev.y_true))
     st.altair_chart(
         figures.reliability_chart({"calibrated (shown in the app)": entry["test_reliability"], "raw softmax": raw}), width="stretch"
     )
@@ -212,9 +155,7 @@ if errors.open:
 if curves.open:
     with curves:
         charts = figures.curve_charts(info.card.get("history") or {})
-        held_out = (info.card.get("config") or {}).get("val_split") or 0
-        validation = f" and on the {held_out:.0%} of them held out for validation" if held_out else " (none were held out for validation)"
-        st.caption(f"Per epoch, on the training images{validation}. The test set is never trained on.")
+        st.caption(cards.curves_note(info.card))
         for col, chart in zip(st.columns(2), charts.values(), strict=False):
             col.altair_chart(chart, width="stretch")
         if not charts:

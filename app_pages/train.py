@@ -7,39 +7,14 @@ import streamlit as st
 
 from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
-from mnist_core import architectures, estimate, figures, formatting, jobs, registry, run_results, training
+from app_pages.train_widgets import curve_specs, live_run, queue_list
+from mnist_core import architectures, estimate, formatting, jobs, registry, run_results, train_form, training
 
 PRESETS, S = architectures.PRESETS, st.session_state
 
 
-def use_preset_defaults() -> None:
-    d = PRESETS[S.train_preset].defaults
-    S.update(train_epochs=d["epochs"], train_batch=d["batch_size"], train_lr=d["lr"], train_val=d["val_split"], train_aug=d["augment"])
-    S.train_name = registry.suggest_name(S.train_preset)
-
-
-def use_recipe() -> None:
-    recipe = architectures.RECIPES.get(S.train_recipe)
-    if recipe is None:
-        return
-    S.train_preset = recipe.preset
-    use_preset_defaults()
-    settings = {**recipe.settings}
-    limit = settings.pop("limit", None)
-    S.train_all = limit is None
-    if limit is not None:
-        S.train_limit = limit
-    S.update({FORM_KEYS[k]: v for k, v in settings.items()})
-
-
-FORM_KEYS = {"epochs": "train_epochs", "batch_size": "train_batch", "lr": "train_lr", "val_split": "train_val", "augment": "train_aug"}
-
-
 def form_config() -> training.TrainConfig:
-    return training.TrainConfig.for_preset(
-        S.train_preset, epochs=S.train_epochs, batch_size=S.train_batch, lr=S.train_lr, augment=S.train_aug, val_split=S.train_val,
-        limit=None if S.train_all else S.train_limit, name=S.train_name.strip(), **training_sample_fields(),
-    )  # fmt: skip
+    return train_form.config(S, **training_sample_fields())
 
 
 def start_run() -> None:
@@ -49,15 +24,8 @@ def start_run() -> None:
     except training.ConfigError as exc:
         S.train_flash = ("error", str(exc), time.time())
         return
-    text = f"**{run.name}** is queued: it starts when the runs before it end." if busy else f"Started **{run.name}**."
-    S.train_flash = ("success", text, time.time())
+    S.train_flash = ("success", train_form.started_message(run.name, busy), time.time())
     S.train_name = registry.suggest_name(S.train_preset)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def curve_specs(history: dict) -> dict:
-    """Vega-Lite specs of the epoch curves: built (and validated) once per new epoch, not on every poll."""
-    return {metric: chart.to_dict() for metric, chart in figures.curve_charts(history, height=220).items()}
 
 
 def open_in_analysis(name: str) -> None:
@@ -67,60 +35,10 @@ def open_in_analysis(name: str) -> None:
 if goto := S.pop("train_goto", None):  # the link carries the model, so the next page cannot show another
     st.switch_page("app_pages/analysis.py", query_params={MODEL_PARAM: goto})
 
-FORM = [
-    "train_recipe",
-    "train_preset",
-    "train_epochs",
-    "train_batch",
-    "train_lr",
-    "train_val",
-    "train_aug",
-    "train_all",
-    "train_limit",
-    "train_name",
-]
-if "train_preset" not in S:  # first visit, or back from another page (Streamlit dropped the form's widget state)
-    if saved := S.get("train_form"):
-        S.update(saved)
-    else:
-        S.train_recipe = "best"
-        use_recipe()
-S.train_limit = S.get("train_limit", 5000)  # kept while its input is hidden (Streamlit drops a hidden widget's state)
+train_form.restore(S)
 
 st.title("Train")
 st.caption("Runs train in their own process: reload, change pages or open another tab, they go on. One at a time; the others queue.")
-
-
-def live_run(run: jobs.Run) -> None:
-    p = jobs.progress(run)
-    st.subheader(f"Training {run.name}")
-    st.caption(run.summary())
-    st.progress(p.fraction, text=p.describe())
-    for col, (label, value, sparkline) in zip(st.columns(4), p.metrics(), strict=True):
-        col.metric(label, value, chart_data=sparkline, border=True)
-    charts = curve_specs(p.history)
-    for col, metric in zip(st.columns(2), ("loss", "accuracy"), strict=True):
-        if metric in charts:
-            col.vega_lite_chart(charts[metric], width="stretch")
-        else:
-            col.caption(f"The {metric} per epoch shows after epoch 1.")
-    if run.cancel_requested:
-        st.info("Cancelling ...", icon=":material/hourglass_top:")
-    else:
-        st.button("Cancel this run", icon=":material/stop:", on_click=jobs.cancel, args=(run.id,))
-
-
-def queue_list(queued: list[jobs.Run]) -> None:
-    st.markdown(f"**Queue** ({len(queued)} waiting)")
-    for i, run in enumerate(queued):
-        text, *buttons = st.columns([10, 1, 1, 1], vertical_alignment="center")
-        text.write(f"{i + 1}. **{run.name}** · {run.summary()}")
-        for col, icon, hint, action, args, off in [
-            (buttons[0], "arrow_upward", "Earlier", jobs.move, (run.id, -1), i == 0),
-            (buttons[1], "arrow_downward", "Later", jobs.move, (run.id, +1), i == len(queued) - 1),
-            (buttons[2], "close", "Remove from the queue", jobs.cancel, (run.id,), False),
-        ]:
-            col.button("", icon=f":material/{icon}:", key=f"{icon}-{run.id}", help=hint, disabled=off, on_click=action, args=args)
 
 
 def watch() -> None:
@@ -186,13 +104,13 @@ if last is not None:
 st.subheader("New run")
 with st.container(border=True):
     st.segmented_control(
-        "Start from", list(architectures.RECIPES), key="train_recipe", on_change=use_recipe,
+        "Start from", list(architectures.RECIPES), key="train_recipe", on_change=train_form.use_recipe, args=(S,),
         format_func=lambda r: architectures.RECIPES[r].label,
     )  # fmt: skip
     if recipe := architectures.RECIPES.get(S.train_recipe):
         st.caption(recipe.note + " Change any setting below.")
     left, right = st.columns(2)
-    preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=use_preset_defaults)
+    preset = left.selectbox("Architecture", list(PRESETS), key="train_preset", on_change=train_form.use_preset_defaults, args=(S,))
     left.caption(f"{PRESETS[preset].description} **{architectures.parameter_count(preset):,} parameters.**")
     slots = {}
     for field, label, key, extra in [
@@ -224,7 +142,7 @@ with st.container(border=True):
             else "Estimated time: unknown until a first run of this architecture has been timed on this machine."
         )  # fmt: skip
     st.button("Start training", type="primary", icon=":material/play_arrow:", disabled=bool(errors), on_click=start_run)
-    S.train_form = {k: S[k] for k in FORM if k in S}  # kept for the next visit
+    train_form.remember(S)  # kept for the next visit
     kind, text, when = S.get("train_flash", ("", "", 0))
     if time.time() - when < 10:  # kept through the reruns a new run causes
         getattr(st, kind)(text)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mnist_core import formatting
+
 REFUSE_SHARE = 0.002  # of held-out MNIST digits refused when the threshold is chosen
 ECE_BINS = 15
 
@@ -126,3 +128,17 @@ def fit(val_probs: np.ndarray, val_labels: np.ndarray, refuse_share: float = REF
         "val_ece": round(expected_calibration_error(calibrated, val_labels), 5),
         "val_ece_uncalibrated": round(expected_calibration_error(val_probs, val_labels), 5),
     }
+
+
+def card_metrics(entry: dict, test_probs: np.ndarray, test_labels: np.ndarray) -> list[dict]:
+    """The Analysis page's calibration figures (``st.metric`` arguments) from a card's entry and the raw test softmax."""
+    return [
+        {
+            "label": "Calibration error (ECE)",
+            "value": formatting.percent(entry["test_ece"], 2),
+            "help": "Mean gap between confidence and accuracy",
+        },
+        {"label": "Before calibration", "value": formatting.percent(expected_calibration_error(test_probs, test_labels), 2)},
+        {"label": "Temperature", "value": f"{entry['temperature']:.2f}"},
+        {"label": "Test digits refused", "value": formatting.percent(entry["test_refused"], 2)},
+    ]

@@ -80,3 +80,10 @@ def versions() -> dict[str, str]:
     import tensorflow as tf
 
     return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+
+
+def curves_note(card: dict) -> str:
+    """What a model's training curves were measured on, in one sentence."""
+    held_out = (card.get("config") or {}).get("val_split") or 0
+    validation = f" and on the {held_out:.0%} of them held out for validation" if held_out else " (none were held out for validation)"
+    return f"Per epoch, on the training images{validation}. The test set is never trained on."

@@ -1,0 +1,41 @@
+"""The Train form's state (mnist_core.train_form): what a recipe or an architecture fills in, and what a return
+to the page keeps."""
+
+from mnist_core import architectures, train_form
+
+
+def test_a_first_visit_gets_the_best_recipe_on_all_images():
+    state = {}
+    train_form.restore(state)
+    assert state["train_recipe"] == "best" and state["train_preset"] == architectures.RECIPES["best"].preset
+    assert state["train_all"] is True
+    assert state["train_epochs"] == architectures.PRESETS[state["train_preset"]].defaults["epochs"]
+    assert train_form.config(state).limit is None
+
+
+def test_the_quick_recipe_trains_fewer_epochs_on_a_subset():
+    state = {"train_recipe": "quick"}
+    train_form.use_recipe(state)
+    assert (state["train_epochs"], state["train_all"], state["train_limit"]) == (3, False, 12000)
+    cfg = train_form.config(state)
+    assert (cfg.epochs, cfg.limit, cfg.name) == (3, 12000, state["train_name"])
+
+
+def test_a_return_to_the_page_keeps_what_was_typed():
+    state = {}
+    train_form.restore(state)
+    state.update(train_epochs=7, train_name="  mine  ")
+    train_form.remember(state)
+    back = {"train_form": state["train_form"]}  # Streamlit dropped the widgets' own state
+    train_form.restore(back)
+    assert back["train_epochs"] == 7
+    assert train_form.config(back).name == "mine"
+
+
+def test_choosing_an_architecture_resets_its_settings_and_suggests_a_new_name():
+    state = {}
+    train_form.restore(state)
+    state.update(train_preset="seed000", train_epochs=99)
+    train_form.use_preset_defaults(state)
+    assert state["train_epochs"] == architectures.PRESETS["seed000"].defaults["epochs"]
+    assert state["train_name"].startswith("seed000")
