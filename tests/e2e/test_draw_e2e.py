@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from app_pages import pen_canvas
 from tests.e2e.conftest import wait_for_app
 from tests.support import inputs
 
@@ -55,7 +56,7 @@ def draw(page, strokes: list[list[Point]], where: tuple[float, float, float, flo
 def assert_prediction(page, digit: int) -> None:
     """The "Prediction" comes to show ``digit`` and stays there.
 
-    Each stroke is sent 200 ms after its mouse-up, so a digit of two strokes is read twice:
+    Each stroke is sent at its mouse-up, so a digit of two strokes is read twice:
     first its first stroke, then the whole digit. The last reading is the one that counts.
     """
     value = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
@@ -93,6 +94,19 @@ def test_a_digit_drawn_with_the_mouse_is_read(draw_page, digit, where):
     draw(draw_page, STROKES[digit], where)
     assert_prediction(draw_page, digit)
     assert draw_page.get_by_text("What the model sees").is_visible()
+
+
+def test_the_canvas_sends_each_stroke_without_the_packages_wait(app_server, page):
+    """The canvas runs the package's own bundle, fetched from the app's server, with its 200 ms wait set to none."""
+    warnings, fetched = [], []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.on("response", lambda r: fetched.append(r.status) if r.url.endswith(pen_canvas.bundle_url()) else None)
+    page.goto(app_server.url)
+    wait_for_app(page)
+    draw(page, STROKES[7], CASES[1][1])
+    assert_prediction(page, 7)
+    assert fetched == [200]
+    assert not [w for w in warnings if "pen canvas" in w]
 
 
 def test_digits_drawn_one_after_another_with_clear_in_between(draw_page):
