@@ -11,20 +11,27 @@ from mnist_core.figures import boxed_image
 
 NUMBER_CANVAS = (640, 214)  # about 3:1 (bench/unseen.py draws its numbers on the same)
 NUMBER_STROKE = 16  # digits here are smaller than on the square canvas
+PHONE_NUMBER_CANVAS = (336, 112)  # as wide as the square canvas, which fits a 390 px phone
+PHONE_NUMBER_STROKE = 10
+
+
+def on_phone() -> bool:
+    """Whether the browser is a phone's: the server cannot see the screen, but phones say "Mobile" in their User-Agent."""
+    return "Mobile" in (st.context.headers.get("User-Agent") or "")
 
 
 @st.fragment
 def draw_number(model) -> None:
     """The wide canvas, the number read (``st.metric("Number")``), the canvas with a box on each digit,
     and a tile per digit with its top three and Save / "Wrong?"."""
-    width, height = NUMBER_CANVAS
-    stroke = st.session_state.get("number_stroke", NUMBER_STROKE)
+    (width, height), pen = (PHONE_NUMBER_CANVAS, PHONE_NUMBER_STROKE) if on_phone() else (NUMBER_CANVAS, NUMBER_STROKE)
+    stroke = st.session_state.get("number_stroke", pen)
     canvas, strokes = pen_canvas(width, height, stroke, f"number-canvas-{st.session_state.get('number_round', 0)}")
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         if st.button("Clear", icon=":material/delete:", disabled=not strokes, key="number-clear"):
             st.session_state["number_round"] = st.session_state.get("number_round", 0) + 1  # a fresh canvas
             st.rerun(scope="fragment")
-        st.slider("Pen width", 6, 36, NUMBER_STROKE, step=2, key="number_stroke", width=240)
+        st.slider("Pen width", 6, 36, pen, step=2, key="number_stroke", width=240)
         st.caption("Leave a little space between the digits.")
     if not strokes or canvas.image_data is None:
         st.info("Write a number of two or more digits, left to right. It is read each time you lift the pen.", icon=":material/draw:")

@@ -4,7 +4,7 @@ Starts ``streamlit run app.py`` on a copy of the committed models/ (or ``--model
 single-stroke digits on the canvas in headless Chromium with real mouse moves, and times each one
 inside the browser: a capture-phase ``mouseup`` listener and a MutationObserver that sees the
 "Prediction" metric appear, both on ``performance.now()``. The canvas is cleared before each digit,
-so every sample is one full round trip: the component's own 200 ms send debounce, the PNG upload,
+so every sample is one full round trip: the canvas's send (``app_pages/pen_canvas.py``), the PNG upload,
 the fragment rerun (decode, preprocess, predict) and the browser drawing the result.
 
     .venv/bin/python -m bench.bench_draw_latency [--samples 60] [--models DIR] [--file-watcher auto]
@@ -17,9 +17,10 @@ It also times, in this process, the work the page does for one stroke before and
 "Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
 since wall times on a shared machine mostly measure the other processes.
 
-Each sample is split (issue 16): mouse-up -> the drawing sent (``WebSocket.send``: the component's debounce
-and PNG encoding); sent -> the server's first message back (the rerun's first delta); -> the Prediction in
-the DOM; -> the page settled (the last DOM change after it, once the app is idle).
+Each sample is split (issue 16): mouse-up -> the drawing sent (``WebSocket.send``: the component's send
+delay, 0 here and 200 ms in the package as shipped, and its PNG); sent -> the server's first message back (the
+rerun's first delta); -> the Prediction in the DOM; -> the page settled (the last DOM change after it, once the
+app is idle).
 
 Prints p50/p90/p99 in milliseconds and writes bench/out/draw_latency.json.
 """

@@ -2,9 +2,10 @@
 the app's own paths: how many digits are read right, how many non-digits refused, per kind.
 
 A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, drawn as the canvas draws them),
-with two held-out sets of non-digits that no training generator draws (``bench/unseen.py``).
+with held-out sets of non-digits that no training generator draws (``bench/unseen.py``). ``--fresh`` adds the
+sets written before the model after studio-v4 was trained (``bench/fresh.py``): score a model there once chosen.
 
-    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4]
+    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import unseen
+from bench import fresh, unseen
 from bench.realworld import draw_strokes, wobble
 from mnist_core import synthetic
 from mnist_core.inference import Predictor
@@ -29,18 +30,18 @@ def canvas_read(model: Predictor, rgba: np.ndarray) -> str:
     return "" if r is None else (str(r.digit) if r.is_digit else "?")
 
 
-def photo_non_digits(per_kind: int, seed: int = 13) -> list[tuple[str, str, object]]:
+def photo_non_digits(sets: dict[str, dict], per_kind: int, seed: int = 13) -> list[tuple[str, str, object]]:
     rng = np.random.default_rng(seed)
     out = []
-    for name in ("unseen pictures", "letters (other hands)", "last pictures"):
-        for kind, strokes in unseen.ALL_SETS[name].items():
+    for name in [n for n in sets if n != "shapes"]:
+        for kind, strokes in sets[name].items():
             for _ in range(per_kind):
                 ink = draw_strokes(wobble(strokes, rng), 200, int(rng.integers(6, 16)))
                 out.append((name, kind, synthetic.compose([ink], rng, digit_height=rng.uniform(60, 120)).image))
     return out
 
 
-def evaluate(model: Predictor, per_kind: int) -> dict:
+def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False) -> dict:
     digits = unseen.canvas_digits(per_style=per_kind)
     right = [canvas_read(model, rgba) == label for label, _, rgba in digits]
     per_class = defaultdict(list)
@@ -54,10 +55,11 @@ def evaluate(model: Predictor, per_kind: int) -> dict:
     numbers = unseen.canvas_numbers(60)
     exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
     result["canvas numbers, exact (A number mode)"] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
-    kinds_of = {kind: name for name, kinds in unseen.ALL_SETS.items() for kind in kinds}
+    sets = {**unseen.ALL_SETS, **(fresh.FRESH_SETS if with_fresh else {})}
+    kinds_of = {kind: name for name, kinds in sets.items() for kind in kinds}
     for where, cases in [
-        ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(unseen.ALL_SETS, per_kind)]),
-        ("photo", [(n, k, lambda img=img: not any(r.is_digit for r in model.read(img))) for n, k, img in photo_non_digits(per_kind)]),
+        ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(sets, per_kind)]),
+        ("photo", [(n, k, lambda img=img: not any(r.is_digit for r in model.read(img))) for n, k, img in photo_non_digits(sets, per_kind)]),
     ]:  # fmt: skip
         by_set, by_kind = defaultdict(list), defaultdict(list)
         for name, kind, refused in cases:
@@ -74,8 +76,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", action="append")
     p.add_argument("--per-kind", type=int, default=4)
+    p.add_argument("--fresh", action="store_true", help="also the sets of bench/fresh.py (for a model already chosen)")
     args = p.parse_args()
-    results = [evaluate(Predictor.load(name), args.per_kind) for name in (args.model or [None])]
+    results = [evaluate(Predictor.load(name), args.per_kind, args.fresh) for name in (args.model or [None])]
     for r in results:
         print(f"model {r['model']}")
         for key, v in r.items():

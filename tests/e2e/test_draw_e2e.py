@@ -229,3 +229,37 @@ def test_a_number_drawn_on_the_wide_canvas_is_read_left_to_right_and_each_digit_
     tiles.nth(1).get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Save as a 7").click()
     expect(page.get_by_text(re.compile(r"Saved as a 7 in My samples"))).to_be_visible(timeout=30_000)
+
+
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+
+
+def test_on_a_phone_the_number_canvas_fits_the_screen_and_reads_a_finger_drawn_number(app_server, browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True, user_agent=IPHONE
+    )
+    page = context.new_page()
+    try:
+        page.goto(app_server.url)
+        wait_for_app(page)
+        page.get_by_test_id("stButtonGroup").get_by_text("A number", exact=True).tap()
+        wait_for_app(page)
+        expect(page.get_by_text("Write a number of two or more digits")).to_be_visible(timeout=30_000)
+        box = canvas_box(page)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"the canvas runs off the screen: {box}"
+        assert box["width"] / box["height"] > 2.5  # still the wide canvas
+        cdp = context.new_cdp_session(page)
+        for digit, left in ((1, 0.15), (7, 0.5)):
+            x0, y0, w, h = box["x"] + left * box["width"], box["y"] + 0.15 * box["height"], 0.2 * box["width"], 0.7 * box["height"]
+            for stroke in STROKES[digit]:
+                points = [(x0 + px * w, y0 + py * h) for px, py in stroke]
+                touch_stroke(
+                    cdp, [p for a, b in itertools.pairwise(points) for p in (a, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))] + points[-1:]
+                )
+            page.wait_for_timeout(400)
+        number = page.get_by_test_id("stMetric").filter(has_text="Number").get_by_test_id("stMetricValue")
+        expect(number).to_have_text("17", timeout=30_000)
+        scroll = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll[0] <= scroll[1], f"the page scrolls sideways: {scroll}"
+    finally:
+        context.close()
