@@ -52,9 +52,13 @@ def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False) -> dict:
         "canvas digits": {"size": len(digits), "read right": float(np.mean(right)),
                           "weak": {k: float(np.mean(v)) for k, v in sorted(per_class.items()) if np.mean(v) < 1}},
     }  # fmt: skip
-    numbers = unseen.canvas_numbers(60)
-    exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
-    result["canvas numbers, exact (A number mode)"] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
+    for name, canvas in [
+        ("canvas numbers, exact (A number mode)", unseen.NUMBER_CANVAS),
+        ("  the same on a phone's canvas", unseen.PHONE_NUMBER_CANVAS),
+    ]:
+        numbers = unseen.canvas_numbers(60, canvas=canvas)
+        exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
+        result[name] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
     sets = {**unseen.ALL_SETS, **(fresh.FRESH_SETS if with_fresh else {})}
     kinds_of = {kind: name for name, kinds in sets.items() for kind in kinds}
     for where, cases in [

@@ -163,6 +163,7 @@ ALL_SETS = {**NON_DIGIT_SETS, "last pictures": LAST}  # LAST: measured on studio
 
 
 NUMBER_CANVAS = (640, 214)  # app_pages/draw_number.py: a 3:1 canvas for several digits
+PHONE_NUMBER_CANVAS = (336, 112)  # the same on a phone
 
 
 def number_strokes(count: int = 60, seed: int = 21) -> list[tuple[str, list[list[Point]], int]]:
@@ -190,9 +191,17 @@ def number_strokes(count: int = 60, seed: int = 21) -> list[tuple[str, list[list
     return out
 
 
-def canvas_numbers(count: int = 60, seed: int = 21) -> list[tuple[str, np.ndarray]]:
-    """(number, rgba) of ``number_strokes``, drawn as the wide canvas would send them."""
-    width, height = NUMBER_CANVAS
+def canvas_numbers(count: int = 60, seed: int = 21, canvas: tuple[int, int] = NUMBER_CANVAS) -> list[tuple[str, np.ndarray]]:
+    """(number, rgba) of ``number_strokes``, drawn as the wide canvas would send them; ``canvas``: another size
+    of it (the phone's), the strokes and pen scaled to it."""
+    width, height = canvas
+    k = width / NUMBER_CANVAS[0]
     return [
-        (label, canvas_rgba(strokes, size=width, stroke_width=pen)[:height, :width]) for label, strokes, pen in number_strokes(count, seed)
+        (
+            label,
+            canvas_rgba([[(x * k, y * k) for x, y in s] for s in strokes], size=width, stroke_width=max(4, round(pen * k)))[
+                :height, :width
+            ],
+        )
+        for label, strokes, pen in number_strokes(count, seed)
     ]
