@@ -31,7 +31,7 @@ LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate",
 STRATEGIES = ("default", "mirrored", "multiworker")
 SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
-NON_DIGITS_SHARE = 0.15  # generated non-digit marks per MNIST image when training to refuse them
+NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
 # The user's own samples are repeated until they make up this share of every epoch: 50 samples
 # among 57,000 MNIST images would otherwise be 0.09 % of the gradient and change nothing.
 # At 5 % a batch of 128 holds about 6 of them, enough to learn a personal style, while the
