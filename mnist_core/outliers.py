@@ -299,11 +299,8 @@ def _pose(strokes: list[Stroke], rng: np.random.Generator, turn_freely: bool) ->
 
 
 def render(strokes: list[np.ndarray], rng: np.random.Generator, size: int = 112) -> np.ndarray:
-    """Strokes -> an ink map (size, size) float32, the mark in the middle, with a random pen width."""
-    points = np.concatenate(strokes)
-    middle = (points.min(0) + points.max(0)) / 2
-    strokes = [stroke - middle for stroke in strokes]
-    span = max(float(np.ptp(points, axis=0).max()), 1e-3)
+    """Strokes (centred at 0) -> an ink map (size, size) float32, with a random pen width."""
+    span = max(float(np.ptp(np.concatenate(strokes), axis=0).max()), 1e-3)
     scale = size * 0.8 / span
     width = max(1, round(size * rng.uniform(0.03, 0.12)))
     image = Image.new("L", (size, size), 0)
