@@ -5,12 +5,11 @@ what it reads (``preprocess.normalize``), so the model meets them in the form it
 The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
 crosses, arrows, zigzags, waves, hatching, grids, spirals, scribbles, doodles (two to four random
 shapes, lines and dots together), scalloped closed curves, closed curves with corners or dents,
-closed shapes with marks inside, single smooth strokes through random points (glyphs), random polylines, shapes
-with lines going out of them (stemmed) and, given real digits, mirrored 3s, 4s, 6s, 7s and 9s. Circles, ovals,
-lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are left out on purpose: those are how
-people write 0, 1, 5, 2, 8, 6 and 9.
+closed shapes with marks inside and, given real digits, mirrored 3s, 4s, 6s,
+7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
+left out on purpose: those are how people write 0, 1, 5, 2, 8, 6 and 9.
 
-Given real digits, a mark of a free kind (``GUARDED``) or a mirrored digit that lies closer to one of them
+Given real digits, a doodle, an outline, a shape with marks inside or a mirrored digit that lies closer to one of them
 (blurred pixels, cosine) than 80 % of real digits lie to their nearest other digit is drawn again:
 a doodle can happen to be an 8 or a 9.
 """
@@ -196,46 +195,6 @@ def _doodle(rng: np.random.Generator) -> list[Stroke]:
     return strokes
 
 
-def _glyph(rng: np.random.Generator) -> list[Stroke]:
-    """One smooth stroke through three to six random points: a hook, an arc, a loop, a squiggle."""
-    return [_smooth(rng.uniform(0.05, 0.95, (int(rng.integers(3, 7)), 2)))]
-
-
-def _smooth(points: np.ndarray) -> Stroke:
-    """A Catmull-Rom curve through ``points``."""
-    p = np.concatenate([points[:1], points, points[-1:]])
-    t = np.linspace(0, 1, 10)[:, None]
-    curve = [
-        0.5 * (2 * p[i] + (p[i + 1] - p[i - 1]) * t + (2 * p[i - 1] - 5 * p[i] + 4 * p[i + 1] - p[i + 2]) * t**2
-               + (3 * p[i] - p[i - 1] - 3 * p[i + 1] + p[i + 2]) * t**3)
-        for i in range(1, len(p) - 2)
-    ]  # fmt: skip
-    return [tuple(q) for q in np.concatenate(curve)]
-
-
-def _polyline(rng: np.random.Generator) -> list[Stroke]:
-    """Four to seven straight strokes in one line, sharp turns, open or closed: a bolt, a crown, a peak, a bow."""
-    points = [tuple(q) for q in rng.uniform(0.05, 0.95, (int(rng.integers(5, 9)), 2))]
-    return [points + points[:1]] if rng.random() < 0.4 else [points]
-
-
-def _stemmed(rng: np.random.Generator) -> list[Stroke]:
-    """A shape with one to three lines or hooks going out of it: a tree, a flag, a key, a pan, a flower on a stalk."""
-    size, (cx, cy) = rng.uniform(0.35, 0.6), rng.uniform(0.3, 0.7, 2)
-    shape = rng.choice(3)
-    body = _closed(rng) if shape == 0 else _outline(rng) if shape == 1 else _polygon(int(rng.integers(3, 5)), rng)[0]
-    body = [(cx + (x - 0.5) * size, cy + (y - 0.5) * size) for x, y in body]
-    strokes = [body]
-    for _ in range(int(rng.integers(1, 4))):
-        x, y = body[int(rng.integers(len(body)))]
-        angle, length = math.atan2(y - cy, x - cx) + rng.normal(0, 0.5), rng.uniform(0.25, 0.6)
-        end = (x + length * math.cos(angle), y + length * math.sin(angle))
-        bend = (rng.uniform(0, 1, 2) * 0.3 - 0.15) if rng.random() < 0.5 else np.zeros(2)
-        mid = ((x + end[0]) / 2 + bend[0], (y + end[1]) / 2 + bend[1])
-        strokes.append(_smooth(np.array([(x, y), mid, end])))
-    return strokes
-
-
 def _letters(rng: np.random.Generator) -> list[Stroke]:
     return LETTERS[list(LETTERS)[int(rng.integers(len(LETTERS)))]]
 
@@ -266,22 +225,12 @@ KINDS = {
     "outline": (lambda rng: [_outline(rng)], 0.05),
     "enclosed": (_enclosed, 0.06),
     "scalloped": (lambda rng: [_closed(rng, bumps=int(rng.integers(4, 9)))], 0.04),
-    "glyph": (_glyph, 0.08),
-    "polyline": (_polyline, 0.06),
-    "stemmed": (_stemmed, 0.08),
 }
 MIRRORED = (3, 4, 6, 7, 9)  # mirrored, these are no digit (a mirrored 0, 1 or 8 is still one; a 2 or a 5 nearly)
 MIRRORED_SHARE = 0.12  # of the marks, when real digits are given
-GUARDED = {
-    "doodle",
-    "outline",
-    "enclosed",
-    "glyph",
-    "polyline",
-    "stemmed",
-}  # kinds free enough to make a digit by chance (and mirrored digits)
+GUARDED = {"doodle", "outline", "enclosed"}  # kinds free enough to make a digit by chance (and mirrored digits)
 # Turned any way, these stay what they are; a letter turned on its side can be a digit (N -> Z -> 2, W -> 3).
-TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped", "outline", "enclosed", "stemmed"}
+TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped", "outline", "enclosed"}
 
 
 def _pose(strokes: list[Stroke], rng: np.random.Generator, turn_freely: bool) -> list[np.ndarray]:
