@@ -143,7 +143,7 @@ BIG_DIGIT = """<style>
 }
 </style>"""
 
-st.title("Draw a digit")  # or a number (app_pages/draw_number.py)
+st.title("Draw a number" if st.session_state.get("draw_mode") == "A number" else "Draw a digit")
 st.html(BIG_DIGIT)
 model = predictor()
 if model is None:

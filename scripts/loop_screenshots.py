@@ -72,7 +72,7 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
                 page.set_default_timeout(60_000)
                 try:
                     loop(page, server.url, root, args.out)
@@ -108,6 +108,7 @@ def loop(page, url: str, root: Path, out: Path) -> None:
     fix.get_by_role("radio", name="2", exact=True).click()  # "Wrong? It's a …"
     page.get_by_text("Saved as a 2").wait_for()
     wait_for_app(page)
+    page.mouse.move(1200, 160)  # off the canvas (its toolbar shows under the pointer), on nothing
     page.screenshot(path=str(out / "loop-1-draw.png"))
 
     # 2. Train: fine-tune the active model on my samples.
@@ -127,6 +128,8 @@ def loop(page, url: str, root: Path, out: Path) -> None:
     page.get_by_text("is registered").first.wait_for(timeout=600_000)
     wait_for_app(page)
     page.get_by_text("is registered").first.scroll_into_view_if_needed()
+    page.mouse.move(1200, 160)  # off the button that took Start's place, and its tooltip
+    page.wait_for_timeout(500)
     page.screenshot(path=str(out / "loop-2-train.png"))
 
     # 3. My samples, read by the fine-tuned model.
@@ -145,6 +148,7 @@ def loop(page, url: str, root: Path, out: Path) -> None:
         page.get_by_role("option").filter(has_text=tuned).click()
     page.get_by_text(f"{tuned} reads these right").wait_for()
     wait_for_app(page)
+    page.mouse.move(1200, 160)
     page.screenshot(path=str(out / "loop-3-samples.png"))
 
     # 3b. A new crossed Z (another size, place and bar) on the Draw page, read by the fine-tuned model.
@@ -155,12 +159,15 @@ def loop(page, url: str, root: Path, out: Path) -> None:
     reading = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
     page.wait_for_function("(el) => el.innerText.trim() === '2'", arg=reading.element_handle())
     wait_for_app(page)
+    page.mouse.move(1200, 160)
     page.screenshot(path=str(out / "loop-3-finetuned.png"))
     original = registry.active(root)[0].name
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name=re.compile(rf"^{re.escape(original)} ")).click()
     page.get_by_text(f"Read live by {original} each time").wait_for()
     wait_for_app(page)
+    page.mouse.move(1200, 160)
+    page.wait_for_timeout(500)
     print(f"the same drawing: {original} reads {reading.inner_text()}, {tuned} read 2")
     page.screenshot(path=str(out / "loop-3-original.png"))
 

@@ -217,6 +217,7 @@ def test_a_number_drawn_on_the_wide_canvas_is_read_left_to_right_and_each_digit_
     page.get_by_test_id("stButtonGroup").get_by_text("A number", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_text("Write a number of two or more digits")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Draw a number")).to_be_visible()
     box = canvas_box(page)
     assert box["width"] / box["height"] > 2.5  # the wide canvas, about 3:1
     for digit, left in ((4, 0.12), (7, 0.42), (1, 0.7)):
