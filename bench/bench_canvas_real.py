@@ -59,7 +59,7 @@ def reading(page) -> str:
     """The Prediction once the page has settled after the last stroke."""
     value = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
     value.wait_for(timeout=30_000)
-    page.wait_for_timeout(700)  # the last stroke's send (200 ms debounce) and its rerun
+    page.wait_for_timeout(700)  # the last stroke's send and its rerun
     wait_for_app(page)
     return value.inner_text().strip()
 

@@ -40,7 +40,7 @@ from tests.e2e.test_draw_e2e import STROKES, canvas_box, clear, draw
 from tests.support import inputs
 
 OUT = Path(__file__).resolve().parent / "out"
-SINGLE_STROKE = [1, 7, 0]  # a second stroke within 200 ms would merge two sends into one
+SINGLE_STROKE = [1, 7, 0]  # one send per digit: a second stroke would be timed from its own mouse-up
 PLACES = [(0.3, 0.15, 0.35, 0.7), (0.1, 0.1, 0.4, 0.45), (0.4, 0.35, 0.5, 0.55), (0.2, 0.2, 0.6, 0.6)]
 
 PROBE = """() => {
