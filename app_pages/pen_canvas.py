@@ -18,6 +18,7 @@ import streamlit as st
 PACKAGE_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"  # served at /_stcore/bidi-components/<this>/
 # found without importing the package: its import registers its component, which needs a running app
 BUNDLE_DIR = Path(find_spec("streamlit_drawable_canvas").origin).parent / "frontend" / "build"
+BUNDLE_JS, BUNDLE_CSS = next(BUNDLE_DIR.glob("index-*.js")), next(BUNDLE_DIR.glob("index-*.css"))
 SEND_DELAY = "Bc = 200"  # the send's debounce in the package's minified bundle
 SEND_DELAY_MS = 0  # still one send per stroke: a stroke's events come in one browser task
 PAPER, INK = "#ffffff", "#111111"
@@ -37,7 +38,7 @@ export default async function (component) {
 
 def bundle_url(base_url_path: str = "") -> str:
     """Where the app's server serves the package's JS bundle."""
-    parts = [base_url_path.strip("/"), "_stcore/bidi-components", PACKAGE_COMPONENT, next(BUNDLE_DIR.glob("index-*.js")).name]
+    parts = [base_url_path.strip("/"), "_stcore/bidi-components", PACKAGE_COMPONENT, BUNDLE_JS.name]
     return "/" + "/".join(p for p in parts if p)
 
 
@@ -46,7 +47,7 @@ def _fast_canvas():
     return st.components.v2.component(
         "mnist_studio.pen_canvas",
         html='<div class="canvas-root"></div>',
-        css=next(BUNDLE_DIR.glob("index-*.css")).read_text(),
+        css=BUNDLE_CSS.read_text(),
         js=_LOADER
         % {"url": repr(bundle_url(st.get_option("server.baseUrlPath"))), "old": repr(SEND_DELAY), "new": repr(f"Bc = {SEND_DELAY_MS}")},
     )
@@ -71,22 +72,23 @@ def pen_canvas(width: int, height: int, stroke: int, key: str, initial_drawing: 
         width="content",
         height="content",
     )
-    from streamlit_drawable_canvas import CanvasResult
-
-    sent = result.get("drawing") or {"raw": drawing, "data": None}
-    canvas = CanvasResult(json_data=sent.get("raw"), image_data_url=sent.get("data"), return_image_data=True)
-    return canvas, (canvas.json_data or {}).get("objects") or []
+    return _as_result(result.get("drawing") or {"raw": drawing, "data": None})
 
 
 def sent_drawing(key: str, initial_objects: list[dict]) -> tuple[np.ndarray | None, list[dict]]:
     """What the canvas ``key`` sent last, read before the canvas is drawn again: its RGBA picture (None when
     it is blank, or not sent yet, as after a reload of ``initial_objects``) and its strokes, as ``pen_canvas``
     would return them. A page can so show its reading before the canvas's own rerun."""
-    from streamlit_drawable_canvas import CanvasResult
-
     drawing = (st.session_state.get(key) or {}).get("drawing")
     if drawing is None:  # nothing sent since the canvas was (re)loaded
         return None, list(initial_objects)
-    canvas = CanvasResult(json_data=drawing.get("raw"), image_data_url=drawing.get("data"), return_image_data=True)
-    strokes = (canvas.json_data or {}).get("objects") or []
+    canvas, strokes = _as_result(drawing)
     return (canvas.image_data if strokes else None), strokes  # no strokes: skip decoding a blank canvas
+
+
+def _as_result(drawing: dict):
+    """The component's ``drawing`` value ({raw: Fabric.js JSON, data: PNG data URL}) -> (CanvasResult, strokes)."""
+    from streamlit_drawable_canvas import CanvasResult
+
+    canvas = CanvasResult(json_data=drawing.get("raw"), image_data_url=drawing.get("data"), return_image_data=True)
+    return canvas, (canvas.json_data or {}).get("objects") or []
