@@ -33,7 +33,7 @@ def canvas_read(model: Predictor, rgba: np.ndarray) -> str:
 def photo_non_digits(sets: dict[str, dict], per_kind: int, seed: int = 13) -> list[tuple[str, str, object]]:
     rng = np.random.default_rng(seed)
     out = []
-    for name in [n for n in sets if n != "shapes"]:
+    for name in [n for n in sets if n != "shapes"]:  # photographed shapes are bench_real_world's set
         for kind, strokes in sets[name].items():
             for _ in range(per_kind):
                 ink = draw_strokes(wobble(strokes, rng), 200, int(rng.integers(6, 16)))
