@@ -4,8 +4,9 @@ the app's own paths: how many digits are read right, how many non-digits refused
 A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, drawn as the canvas draws them),
 with held-out sets of non-digits that no training generator draws (``bench/unseen.py``). ``--fresh`` adds the
 sets written before the model after studio-v4 was trained (``bench/fresh.py``): score a model there once chosen.
+``--listed`` / ``--final``: the kinds issue 15 lists in two new hands (``bench/listed.py``); hand B only once.
 
-    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh]
+    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh] [--listed] [--final]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import fresh, unseen
+from bench import fresh, listed, unseen
 from bench.realworld import draw_strokes, wobble
 from mnist_core import synthetic
 from mnist_core.inference import Predictor
@@ -41,7 +42,7 @@ def photo_non_digits(sets: dict[str, dict], per_kind: int, seed: int = 13) -> li
     return out
 
 
-def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False) -> dict:
+def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False, extra: dict | None = None) -> dict:
     digits = unseen.canvas_digits(per_style=per_kind)
     right = [canvas_read(model, rgba) == label for label, _, rgba in digits]
     per_class = defaultdict(list)
@@ -59,7 +60,7 @@ def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False) -> dict:
         numbers = unseen.canvas_numbers(60, canvas=canvas)
         exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
         result[name] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
-    sets = {**unseen.ALL_SETS, **(fresh.FRESH_SETS if with_fresh else {})}
+    sets = {**unseen.ALL_SETS, **(fresh.FRESH_SETS if with_fresh else {}), **(extra or {})}
     kinds_of = {kind: name for name, kinds in sets.items() for kind in kinds}
     for where, cases in [
         ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(sets, per_kind)]),
@@ -81,8 +82,11 @@ def main() -> None:
     p.add_argument("--model", action="append")
     p.add_argument("--per-kind", type=int, default=4)
     p.add_argument("--fresh", action="store_true", help="also the sets of bench/fresh.py (for a model already chosen)")
+    p.add_argument("--listed", action="store_true", help="also bench/listed.py's hand A (the kinds issue 15 lists)")
+    p.add_argument("--final", action="store_true", help="also bench/listed.py's hand B (read once, for the model chosen)")
     args = p.parse_args()
-    results = [evaluate(Predictor.load(name), args.per_kind, args.fresh) for name in (args.model or [None])]
+    more = {**(listed.GUIDE_SETS if args.listed else {}), **(listed.FINAL_SETS if args.final else {})}
+    results = [evaluate(Predictor.load(name), args.per_kind, args.fresh, more) for name in (args.model or [None])]
     for r in results:
         print(f"model {r['model']}")
         for key, v in r.items():
