@@ -5,13 +5,13 @@ what it reads (``preprocess.normalize``), so the model meets them in the form it
 The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
 crosses, arrows, zigzags, waves, hatching, grids, spirals, scribbles, doodles (two to four random
 shapes, lines and dots together), scalloped closed curves, closed curves with corners or dents,
-closed shapes with marks inside and, given real digits, mirrored 3s, 4s, 6s,
-7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
+closed shapes with marks inside, letters of other scripts and symbols from fonts (``mnist_core.glyphs``) and,
+given real digits, mirrored 3s, 4s, 6s, 7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
 left out on purpose: those are how people write 0, 1, 5, 2, 8, 6 and 9.
 
 Given real digits, a doodle, an outline, a shape with marks inside or a mirrored digit that lies closer to one of them
 (blurred pixels, cosine) than 80 % of real digits lie to their nearest other digit is drawn again:
-a doodle can happen to be an 8 or a 9.
+a doodle can happen to be an 8 or a 9. A glyph is held to 95 %: printed, it can be a digit another hand writes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_core import preprocess
+from mnist_core import glyphs, preprocess
 
 Stroke = list[tuple[float, float]]  # points in a unit square, y down
 
@@ -225,10 +225,11 @@ KINDS = {
     "outline": (lambda rng: [_outline(rng)], 0.05),
     "enclosed": (_enclosed, 0.06),
     "scalloped": (lambda rng: [_closed(rng, bumps=int(rng.integers(4, 9)))], 0.04),
+    "glyph": (glyphs.render, 0.5),  # draws its own ink map: a letter of another script or a symbol (mnist_core.glyphs)
 }
 MIRRORED = (3, 4, 6, 7, 9)  # mirrored, these are no digit (a mirrored 0, 1 or 8 is still one; a 2 or a 5 nearly)
 MIRRORED_SHARE = 0.12  # of the marks, when real digits are given
-GUARDED = {"doodle", "outline", "enclosed"}  # kinds free enough to make a digit by chance (and mirrored digits)
+GUARDED = {"doodle", "outline", "enclosed", "glyph"}  # kinds free enough to make a digit by chance (and mirrored digits)
 # Turned any way, these stay what they are; a letter turned on its side can be a digit (N -> Z -> 2, W -> 3).
 TURN_FREELY = {"star", "cross", "hatching", "grid", "spiral", "scribble", "doodle", "scalloped", "outline", "enclosed"}
 
@@ -268,12 +269,17 @@ class DigitGuard:
 
     REFERENCE = 20_000  # real digits compared against
     QUANTILE = 0.8
+    STRICT_QUANTILE = 0.95  # for glyphs: printed shapes, thousands of them, some a digit in another hand
 
     def __init__(self, digits: np.ndarray):
         self.reference = self._features(digits[: self.REFERENCE])
-        held_out = digits[self.REFERENCE : self.REFERENCE + 1000]
+        held_out = self.distance(digits[self.REFERENCE : self.REFERENCE + 1000])
         # closer to a real digit than 80 % of real digits are to their nearest other one: digit-like
-        self.limit = float(np.quantile(self.distance(held_out), self.QUANTILE)) if len(held_out) else 0.05
+        self.limit, self.strict_limit = (
+            (float(np.quantile(held_out, self.QUANTILE)), float(np.quantile(held_out, self.STRICT_QUANTILE)))
+            if len(held_out)
+            else (0.05, 0.07)
+        )
 
     @staticmethod
     def _features(images: np.ndarray) -> np.ndarray:
@@ -286,12 +292,14 @@ class DigitGuard:
         q = self._features(images)
         return np.concatenate([1 - (q[i : i + 2048] @ self.reference.T).max(1) for i in range(0, len(q), 2048)] or [np.zeros(0)])
 
-    def digit_like(self, images: np.ndarray) -> np.ndarray:
-        return self.distance(images) < self.limit
+    def digit_like(self, images: np.ndarray, strict: np.ndarray | bool = False) -> np.ndarray:
+        """Digit-like marks; where ``strict``, also those a little further away (STRICT_QUANTILE)."""
+        return self.distance(images) < np.where(strict, self.strict_limit, self.limit)
 
 
 def _drawn(kind: str, rng: np.random.Generator) -> np.ndarray:
-    image = preprocess.normalize(render(_pose(KINDS[kind][0](rng), rng, kind in TURN_FREELY), rng))
+    ink = glyphs.render(rng) if kind == "glyph" else render(_pose(KINDS[kind][0](rng), rng, kind in TURN_FREELY), rng)
+    image = preprocess.normalize(ink)
     return np.zeros((28, 28), np.uint8) if image is None else np.round(image * 255).astype(np.uint8)
 
 
@@ -304,6 +312,7 @@ def non_digits(n: int, seed: int = 0, digits: tuple[np.ndarray, np.ndarray] | No
     names = list(KINDS)
     weights = np.array([KINDS[k][1] for k in names])
     kinds = [names[k] for k in rng.choice(len(names), size=n, p=weights / weights.sum())]
+    kinds = np.array(kinds, dtype=object)
     out = np.stack([_drawn(kind, rng) for kind in kinds]) if n else np.zeros((0, 28, 28), np.uint8)
     if digits is None:
         return out
@@ -314,10 +323,11 @@ def non_digits(n: int, seed: int = 0, digits: tuple[np.ndarray, np.ndarray] | No
     guarded = mirrored | np.isin(kinds, list(GUARDED))
     guard = DigitGuard(images)
     for _ in range(5):  # redraw the digit-like as another guarded kind; still digit-like after five tries: blank
-        again = np.flatnonzero(guarded & guard.digit_like(out))
+        again = np.flatnonzero(guarded & guard.digit_like(out, strict=kinds == "glyph"))
         if not len(again):
             break
-        out[again] = np.stack([_drawn(str(rng.choice(sorted(GUARDED))), rng) for _ in again])
+        kinds[again] = [str(rng.choice(sorted(GUARDED))) for _ in again]
+        out[again] = np.stack([_drawn(kind, rng) for kind in kinds[again]])
     else:
-        out[guarded & guard.digit_like(out)] = 0
+        out[guarded & guard.digit_like(out, strict=kinds == "glyph")] = 0
     return out

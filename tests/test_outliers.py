@@ -42,3 +42,29 @@ def test_a_doodle_has_at_least_two_parts_besides_dots():
         strokes = outliers._doodle(rng)
         parts = [s for s in strokes if np.ptp(np.array(s), axis=0).max() > 0.06]
         assert len(parts) >= 2
+
+
+def test_glyphs_come_from_the_fonts_matplotlib_ships_and_hold_no_digit_latin_letter_or_ring():
+    import unicodedata
+
+    from mnist_core import glyphs
+
+    chars = {ch for _, ch in glyphs.pool()}
+    assert len(chars) > 3000  # thousands of shapes, not a handful
+    assert not chars & set("0123456789OoIlSsZzBbGgq٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९①②③")
+    assert not any(unicodedata.category(ch) == "Nd" or ord(ch) < 0x0370 for ch in chars)
+    assert not chars & set("○◯●◦ΟοОоЗзбЧчЅѕΒβ")  # a ring is a 0; these letters are 0, 3, 6, 4, 5, 8 in other scripts
+    assert {"Ж", "Ψ", "א", "→", "★"} <= chars
+
+
+def test_a_glyph_mark_is_redrawn_while_it_lies_as_close_to_a_digit_as_most_digits_do(mnist):
+    from mnist_core.outliers import DigitGuard
+
+    guard = DigitGuard(mnist.x_train[:21_500])
+    assert guard.strict_limit > guard.limit
+    rng = np.random.default_rng(5)
+    glyph_marks = np.stack([outliers._drawn("glyph", rng) for _ in range(200)])
+    inked = glyph_marks[glyph_marks.reshape(200, -1).max(1) == 255]
+    assert len(inked) > 180  # nearly every pick draws ink
+    assert 0.05 < guard.digit_like(inked, strict=True).mean() < 0.8  # some printed shapes are digit-like ...
+    assert guard.digit_like(inked, strict=True).mean() > guard.digit_like(inked).mean()  # ... held to the stricter limit
