@@ -5,8 +5,9 @@ A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, dr
 with held-out sets of non-digits that no training generator draws (``bench/unseen.py``). ``--fresh`` adds the
 sets written before the model after studio-v4 was trained (``bench/fresh.py``): score a model there once chosen.
 ``--listed`` / ``--final``: the kinds issue 15 lists in two new hands (``bench/listed.py``); hand B only once.
+``--after``: pictures and letters written before studio-v8's results were seen (``bench/after.py``).
 
-    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh] [--listed] [--final]
+    .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh] [--listed] [--final] [--after]
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import fresh, listed, unseen
+from bench import after, fresh, listed, unseen
 from bench.realworld import draw_strokes, wobble
 from mnist_core import synthetic
 from mnist_core.inference import Predictor
@@ -84,8 +85,13 @@ def main() -> None:
     p.add_argument("--fresh", action="store_true", help="also the sets of bench/fresh.py (for a model already chosen)")
     p.add_argument("--listed", action="store_true", help="also bench/listed.py's hand A (the kinds issue 15 lists)")
     p.add_argument("--final", action="store_true", help="also bench/listed.py's hand B (read once, for the model chosen)")
+    p.add_argument("--after", action="store_true", help="also bench/after.py (written before studio-v8 was scored)")
     args = p.parse_args()
-    more = {**(listed.GUIDE_SETS if args.listed else {}), **(listed.FINAL_SETS if args.final else {})}
+    more = {
+        **(listed.GUIDE_SETS if args.listed else {}),
+        **(listed.FINAL_SETS if args.final else {}),
+        **(after.AFTER_SETS if args.after else {}),
+    }
     results = [evaluate(Predictor.load(name), args.per_kind, args.fresh, more) for name in (args.model or [None])]
     for r in results:
         print(f"model {r['model']}")
