@@ -19,9 +19,9 @@ CANVAS_KEY = "canvas"
 
 
 def strokes_on_canvas() -> list[dict]:
-    """The strokes the canvas last sent (Fabric.js objects)."""
-    value = st.session_state.get(CANVAS_KEY) or {}
-    return list((((value.get("drawing") or {}).get("raw")) or {}).get("objects") or [])
+    """The strokes on the canvas (Fabric.js objects): what it last sent, or what was just loaded into it (an
+    undo clicked twice quickly comes before the canvas sends its reloaded drawing back)."""
+    return sent_drawing(CANVAS_KEY, st.session_state.get("canvas_initial", []))[1]
 
 
 def load(strokes: list[dict]) -> None:

@@ -140,6 +140,21 @@ def test_clear_empties_the_canvas_and_removes_the_prediction(tiny_registry, draw
     assert metrics(at)["Prediction"] == str(drawings["right"][1])
 
 
+def test_undo_clicked_twice_before_the_canvas_answers_takes_back_two_strokes_and_redo_puts_them_back(tiny_registry, drawings):
+    at = open_app()
+    payload = canvas_payload(drawings["right"][0])
+    payload["drawing"]["raw"]["objects"] = [{"type": "path", "path": [["M", k, k]]} for k in range(3)]
+    at.session_state["canvas"] = payload
+    at = at.run()
+    button = {b.label: b for b in at.button}
+    at = button["Undo"].click().run()  # the canvas is reloaded with two strokes; it has not sent them back yet
+    at = {b.label: b for b in at.button}["Undo"].click().run()
+    assert [o["path"] for o in canvas_props(at)["initialDrawing"]["objects"]] == [[["M", 0, 0]]]
+    at = {b.label: b for b in at.button}["Redo"].click().run()
+    at = {b.label: b for b in at.button}["Redo"].click().run()
+    assert [o["path"][0][1] for o in canvas_props(at)["initialDrawing"]["objects"]] == [0, 1, 2]
+
+
 @pytest.mark.parametrize(
     "canvas",
     [
