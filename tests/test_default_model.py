@@ -68,16 +68,17 @@ def test_default_model_refuses_a_heart_drawn_on_the_canvas(default_predictor, pe
 
 
 def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predictor, mnist):
+    """Issue 15's goal: at most 0.5 % of real digits refused; here 200 MNIST test digits redrawn with the page's pen."""
     readings = [
         default_predictor.read_canvas(
             inputs.canvas_rgba(mnist.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
         )
-        for i in range(40)
+        for i in range(200)
     ]
     refused = [i for i, r in enumerate(readings) if not r.is_digit]
     right = sum(r.digit == mnist.y_test[i] for i, r in enumerate(readings))
-    assert not refused, f"test digits {refused} refused"
-    assert right >= 38
+    assert len(refused) <= 1, f"test digits {refused} refused"
+    assert right >= 196
 
 
 def test_default_model_reads_a_photographed_number_and_reports_the_heart_in_it(default_predictor, mnist):
