@@ -68,3 +68,13 @@ def test_a_glyph_mark_is_redrawn_while_it_lies_as_close_to_a_digit_as_most_digit
     assert len(inked) > 180  # nearly every pick draws ink
     assert 0.05 < guard.digit_like(inked, strict=True).mean() < 0.8  # some printed shapes are digit-like ...
     assert guard.digit_like(inked, strict=True).mean() > guard.digit_like(inked).mean()  # ... held to the stricter limit
+
+
+def test_a_short_run_with_few_real_digits_still_gets_guarded_marks(mnist):
+    """Under DigitGuard.REFERENCE digits (the Quick recipe's 12,000) there is nothing held out: fixed limits."""
+    from mnist_core.outliers import DigitGuard
+
+    guard = DigitGuard(mnist.x_train[:1000])
+    assert 0 < guard.limit < guard.strict_limit
+    marks = outliers.non_digits(80, seed=0, digits=(mnist.x_train[:1000], mnist.y_train[:1000]))
+    assert marks.shape == (80, 28, 28) and (marks.reshape(80, -1).max(1) > 0).mean() > 0.9
