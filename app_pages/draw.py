@@ -10,7 +10,7 @@ from app_pages.draw_number import draw_number
 from app_pages.pen_canvas import pen_canvas, sent_drawing
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
-from mnist_core.formatting import confidence
+from mnist_core.formatting import confidence, not_a_digit
 from mnist_core.softmax_html import softmax_bars
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
@@ -59,10 +59,7 @@ def show_prediction(reading) -> None:
             st.metric(label="Prediction", value=str(reading.digit) if reading.is_digit else "?")
         st.metric(label="Confidence", value=confidence(reading.confidence), width="content")
     if not reading.is_digit:
-        st.warning(
-            f"That doesn't look like a digit. At most it is a {reading.digit}, at {confidence(reading.confidence)}.",
-            icon=":material/block:",
-        )
+        st.warning(not_a_digit(reading.digit, reading.confidence), icon=":material/block:")
     elif reading.unsure:
         a, b = reading.candidates
         st.warning(f"Not sure: a {a} or a {b}?", icon=":material/help:")

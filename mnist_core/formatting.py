@@ -18,6 +18,16 @@ def confidence(p: float) -> str:
     return percent(p, 1)
 
 
+STANDS_OUT = 0.2  # twice chance: under it, no digit is named for a refused drawing
+
+
+def not_a_digit(digit: int, p: float) -> str:
+    """The sentence for a refused drawing; its nearest digit only where one stands out (a clear non-digit
+    scores every digit near 10 %, and "at most a 0, at 10.7 %" would only be noise)."""
+    nearest = f"At most it is a {digit}, at {confidence(p)}." if p >= STANDS_OUT else "No digit stands out."
+    return f"That doesn't look like a digit. {nearest}"
+
+
 def duration(seconds: float | None) -> str:
     """``42 s``, ``3.5 min``, ``1.2 h``; ``-`` when unknown."""
     if seconds is None:
