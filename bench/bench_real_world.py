@@ -105,6 +105,7 @@ def main() -> None:
         ("font numbers (3-6 digits), photographed, exact", realworld.font_number_photos),
         ("stroke digits, photographed", realworld.stroke_digit_photos),
         ("UCI optdigits, 43 writers, 8x8", realworld.optdigits),
+        ("  the same as shipped: 8x8 images, ink to the edge", lambda: realworld.optdigits(as_shipped=True)),
     ]:
         samples = make()
         readings = readings_of(model, samples)

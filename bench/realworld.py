@@ -97,17 +97,18 @@ def font_number_photos(count: int = 100, seed: int = 2) -> list[Sample]:
     return out
 
 
-def optdigits() -> list[Sample]:
-    """The 1,797 UCI digits (43 writers), 8x8 at 17 grey levels, as small grey images (dark ink on white)."""
+def optdigits(as_shipped: bool = False) -> list[Sample]:
+    """The 1,797 UCI digits (43 writers), 8x8 at 17 grey levels, as small grey images (dark ink on white):
+    enlarged to 48x48 with a little paper around, or ``as_shipped``, the 8x8 alone (ink to the edges)."""
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     out = []
     for image, label in zip(digits.images, digits.target, strict=True):
-        ink = np.pad(image / 16.0, 2)  # a little paper around it
+        ink = image / 16.0 if as_shipped else np.pad(image / 16.0, 2)  # a little paper around it
         grey = (255 - np.round(ink * 255)).astype(np.uint8)
-        up = Image.fromarray(grey).resize((48, 48), Image.Resampling.BILINEAR)  # as a low-res scan shows it
-        out.append(Sample(up, str(int(label)), "optdigits"))
+        small = Image.fromarray(grey)
+        out.append(Sample(small if as_shipped else small.resize((48, 48), Image.Resampling.BILINEAR), str(int(label)), "optdigits"))
     return out
 
 

@@ -323,3 +323,15 @@ def test_a_small_tight_crop_of_a_digit_is_found(mnist):
         found.append(len(preprocess.from_image(page)))
     assert 0 not in found, f"no digit found in crops {[i for i, n in enumerate(found) if n == 0]}"
     assert found.count(1) >= 55
+
+
+@pytest.mark.parametrize("size", [8, 64, 120])
+def test_a_tight_crop_at_any_small_size_is_one_digit(mnist, size):
+    """An 8x8 scan (one pixel a stroke) and a crop the digit fills to its edges, with strokes too thick for
+    the page: each is one digit (before: 1 of 60 found at 8 px, 44 at 64 px, 43 at 120 px)."""
+    found = []
+    for digit in mnist.x_test[:60]:
+        rows, cols = np.flatnonzero(digit.max(1) > 60), np.flatnonzero(digit.max(0) > 60)
+        tight = 255 - digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        found.append(len(preprocess.from_image(Image.fromarray(tight).resize((size, size), Image.Resampling.BILINEAR))))
+    assert found.count(1) >= 55, f"{found.count(1)} of 60 crops read as one digit ({found.count(0)} as none)"

@@ -31,7 +31,8 @@ __all__ = [
 
 
 WORK_PIXELS = 1_500_000  # photos are segmented at no more than this many pixels
-SMALL_IMAGE = 128  # px, longest side: a low-resolution scan of one digit, read again with paper around it
+SMALL_IMAGE = 128  # px, longest side: a low-resolution scan of a digit or two, read with paper around it
+SMALL_SIDE = 64  # px: smaller images are enlarged to this first
 
 
 @dataclass
@@ -103,13 +104,11 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     grey = np.asarray(small, dtype=np.float32) / 255.0
     if min(grey.shape) < 8:
         return []
-    found = _find(grey)
-    if not found and max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: the digit fills it, ink and paper blur
-        pad = max(grey.shape) // 2
-        paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
-        found = [
-            ((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(np.pad(grey, pad, constant_values=paper))
-        ]
+    pad = 0
+    if max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: its strokes are thick for its size, and touch its edges
+        grey, pad = _with_paper_around(grey)
+    found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(grey)]
+    grey = grey[pad : grey.shape[0] - pad, pad : grey.shape[1] - pad]
     if not found:
         return []
     sx, sy = w / grey.shape[1], h / grey.shape[0]
@@ -123,6 +122,18 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
         ob = (max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
         digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
     return digits
+
+
+def _with_paper_around(grey: np.ndarray) -> tuple[np.ndarray, int]:
+    """A small image at least SMALL_SIDE px on its longest side (an 8x8 scan is one pixel a stroke), with paper
+    around it half as wide as that side: the ink finder then sees strokes narrower than the page, as in a photo."""
+    h, w = grey.shape
+    if max(h, w) < SMALL_SIDE:
+        f = SMALL_SIDE / max(h, w)
+        grey = np.asarray(Image.fromarray(grey).resize((round(w * f), round(h * f)), Image.Resampling.BILINEAR), np.float32)
+    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    pad = max(grey.shape) // 2
+    return np.pad(grey, pad, constant_values=paper), pad
 
 
 def _find(grey: np.ndarray) -> list[tuple[Box, np.ndarray]]:
