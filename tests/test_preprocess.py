@@ -335,3 +335,12 @@ def test_a_tight_crop_at_any_small_size_is_one_digit(mnist, size):
         tight = 255 - digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
         found.append(len(preprocess.from_image(Image.fromarray(tight).resize((size, size), Image.Resampling.BILINEAR))))
     assert found.count(1) >= 55, f"{found.count(1)} of 60 crops read as one digit ({found.count(0)} as none)"
+
+
+def test_a_small_digit_on_a_big_photo_is_found(mnist):
+    """A 120 px digit on a 3000x2000 photo is well under 0.5 % of its pixels; it used to read as a blank page."""
+    page = {"size": (3000, 2000), "digit_height": 120, "light": 0.0}  # evenly lit, as a scanner or a flash lights it
+    layout = synthetic.compose([mnist.x_test[0]], np.random.default_rng(3), **page)
+    [digit] = preprocess.from_image(layout.image)
+    (x0, y0, x1, y1), (bx0, by0, bx1, by1) = digit.box, layout.boxes[0]
+    assert abs(x0 - bx0) <= 8 and abs(y0 - by0) <= 8 and abs(x1 - bx1) <= 8 and abs(y1 - by1) <= 8
