@@ -1,0 +1,98 @@
+"""One handwritten digit photographed the ways people photograph paper: how often the app reads exactly that digit.
+
+200 MNIST test digits (seed 5), each written 160 px tall on a 400x400 page unless the condition says otherwise,
+blurred, noised and saved as JPEG, then read by ``Predictor.read`` (the Upload page's and the CLI's path).
+"Exact" is one accepted digit, the right one; "none" counts photos with no accepted digit, "several" with more.
+
+    .venv/bin/python -m bench.bench_photo_conditions [--model NAME] [--count 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import numpy as np
+from PIL import Image, ImageFilter
+from scipy import ndimage
+
+from mnist_core import synthetic
+from mnist_core.data import load_dataset
+from mnist_core.inference import Predictor
+
+PAPER, PEN = (240, 238, 230), (30, 30, 60)
+
+
+def on_page(digit: np.ndarray, page: tuple[int, int] = (400, 400), height: float = 160, at: tuple[int, int] | None = None):
+    """The digit's ink, ``height`` px tall, on an empty page (centred unless ``at``)."""
+    glyph = synthetic._ink_alpha(digit, height)
+    w, h = page
+    x, y = at or ((w - glyph.shape[1]) // 2, (h - glyph.shape[0]) // 2)
+    ink = np.zeros((h, w), np.float32)
+    ink[y : y + glyph.shape[0], x : x + glyph.shape[1]] = glyph[: h - y, : w - x]
+    return ink
+
+
+def squared(rgb: np.ndarray, step: int = 30) -> None:
+    rgb[::step], rgb[:, ::step] = (170, 190, 225), (170, 190, 225)
+
+
+def notebook(rgb: np.ndarray, step: int = 34) -> None:
+    rgb[::step], rgb[:, 40:42] = (150, 180, 230), (220, 120, 120)
+
+
+def photograph(ink, rng, paper=PAPER, pen=PEN, lines=None, shadow: float | None = None, noise=5.0, rotate=0.0) -> bytes:
+    """Ink on paper -> JPEG bytes; ``shadow``: a shadow over part of the page, its edge blurred this many px."""
+    h, w = ink.shape
+    rgb = np.broadcast_to(np.array(paper, np.float32), (h, w, 3)).copy()
+    if lines:
+        lines(rgb)
+    rgb = rgb * (1 - ink[..., None]) + np.array(pen, np.float32) * ink[..., None]
+    if shadow is not None:
+        yy, xx = np.mgrid[0:h, 0:w]
+        dark = ndimage.gaussian_filter(np.where(xx + 0.5 * yy > 0.6 * w, 0.45, 0.0), max(shadow, 0.01))
+        rgb *= (1 - dark)[..., None]
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+    image = Image.fromarray(np.clip(np.asarray(image, np.float32) + rng.normal(0, noise, (h, w, 1)), 0, 255).astype(np.uint8))
+    if rotate:
+        image = image.rotate(rotate, fillcolor=paper, resample=Image.Resampling.BILINEAR, expand=True)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+CONDITIONS = {
+    "plain paper": lambda d, rng: photograph(on_page(d), rng),
+    "squared paper (30 px grid)": lambda d, rng: photograph(on_page(d), rng, lines=squared),
+    "notebook: ruled, red margin": lambda d, rng: photograph(on_page(d), rng, lines=notebook),
+    "pencil: grey, low contrast": lambda d, rng: photograph(on_page(d), rng, paper=(235, 233, 228), pen=(150, 150, 150), noise=8),
+    "yellow note, blue ink": lambda d, rng: photograph(on_page(d), rng, paper=(250, 235, 120), pen=(40, 60, 170)),
+    "turned 20 degrees": lambda d, rng: photograph(on_page(d), rng, rotate=20),
+    "a shadow, edge blurred 20 px": lambda d, rng: photograph(on_page(d), rng, shadow=20),
+    "a shadow, edge blurred 8 px": lambda d, rng: photograph(on_page(d), rng, shadow=8),
+    "a shadow with a sharp edge": lambda d, rng: photograph(on_page(d), rng, shadow=0),
+    "small: 120 px on a 3000x2000 photo": lambda d, rng: photograph(on_page(d, (3000, 2000), 120, at=(1900, 700)), rng),
+    "filling a 300x300 crop (290 px)": lambda d, rng: photograph(on_page(d, (300, 300), 290), rng),
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model")
+    p.add_argument("--count", type=int, default=200)
+    args = p.parse_args()
+    model, data = Predictor.load(args.model), load_dataset()
+    picks = np.random.default_rng(5).choice(len(data.x_test), args.count, replace=False)
+    print(f"model {model.name}, {args.count} MNIST test digits each")
+    for name, make in CONDITIONS.items():
+        rng = np.random.default_rng(6)
+        exact = none = several = 0
+        for i in picks:
+            digits = [r for r in model.read(make(data.x_test[i], rng)) if r.is_digit]
+            exact += len(digits) == 1 and digits[0].digit == data.y_test[i]
+            none, several = none + (not digits), several + (len(digits) > 1)
+        print(f"  {name:36} exact {exact / args.count:6.1%}   none {none:>3}   several {several:>3}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
