@@ -352,6 +352,9 @@ REFUSED = "#d97706"  # amber: a mark that is not a digit
 HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
 
 
+MIN_SIDE = 240  # px: a smaller image is shown enlarged, or an 8x8 scan is a dot on the page
+
+
 def boxed_image(
     image: Image.Image,
     boxes: Sequence[tuple[int, int, int, int]],
@@ -359,12 +362,14 @@ def boxed_image(
     max_side: int = 1200,
     refused: Sequence[bool] | None = None,
 ) -> Image.Image:
-    """The image in RGB, at most ``max_side`` pixels wide or tall, with a labelled box on each mark found;
-    the marks ``refused`` (not digits) in another colour."""
+    """The image in RGB, at most ``max_side`` pixels wide or tall (a tiny scan enlarged, pixel by pixel, to about
+    ``MIN_SIDE``), with a labelled box on each mark found; the marks ``refused`` (not digits) in another colour."""
     out = _displayable(image)
-    scale = min(1.0, max_side / max(out.size))
-    if scale < 1:
-        out = out.resize((max(1, round(out.width * scale)), max(1, round(out.height * scale))), Image.Resampling.LANCZOS)
+    longest = max(out.size)
+    scale = max_side / longest if longest > max_side else max(1, MIN_SIDE // longest)
+    if scale != 1:
+        resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST
+        out = out.resize((max(1, round(out.width * scale)), max(1, round(out.height * scale))), resample)
     draw = ImageDraw.Draw(out)
     side = max(out.size)
     line = max(2, round(side / 250))

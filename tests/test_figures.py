@@ -216,3 +216,15 @@ def test_one_confidence_format_on_every_page():
     assert [formatting.confidence(p) for p in (0.97312, 0.99996, 1.0, 0.00004)] == ["97.3%", ">99.9%", ">99.9%", "<0.1%"]
     assert figures.error_caption(3, 5, 0.99996) == "3 → 5 (>99.9%)"  # the error galleries
     assert ">99.9%" in softmax_html.softmax_bars(np.eye(10)[4])  # the Draw page's bars
+
+
+def test_a_tiny_scan_is_shown_enlarged_pixel_by_pixel_with_its_box_and_a_big_photo_shrunk():
+    from PIL import Image
+
+    tiny = Image.fromarray(np.tile(np.array([[0, 255], [255, 0]], np.uint8), (4, 4)))  # 8x8 checkerboard
+    shown = figures.boxed_image(tiny, [(0, 0, 8, 8)], ["4"])
+    assert shown.size == (240, 240)
+    pixels = np.asarray(shown.convert("L"))
+    assert pixels[100, 100] in (0, 255) and pixels[100, 100] == pixels[119, 119]  # a 30x30 block, not a blur
+    big = figures.boxed_image(Image.new("L", (4000, 3000), 255), [(100, 100, 400, 500)], ["7"])
+    assert big.size == (1200, 900)
