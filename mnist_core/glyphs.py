@@ -64,7 +64,7 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 def render(rng: np.random.Generator, size: int = 112) -> np.ndarray:
     """One glyph, picked at random, with a random weight and turn: an ink map (size, size) float32, ink high.
 
-    Blank (all zero) where a font's glyph draws nothing (a few in a hundred): normalised away, never a digit."""
+    Blank (all zero) where a font's glyph draws nothing (1 pick in 2,000): normalised away, never a digit."""
     glyphs = pool()
     path, ch = glyphs[int(rng.integers(len(glyphs)))]
     image = Image.new("L", (size * 2, size * 2), 0)

@@ -65,7 +65,7 @@ def test_a_glyph_mark_is_redrawn_while_it_lies_as_close_to_a_digit_as_most_digit
     rng = np.random.default_rng(5)
     glyph_marks = np.stack([outliers._drawn("glyph", rng) for _ in range(200)])
     inked = glyph_marks[glyph_marks.reshape(200, -1).max(1) == 255]
-    assert len(inked) > 180  # nearly every pick draws ink
+    assert len(inked) >= 195  # nearly every pick draws ink
     assert 0.05 < guard.digit_like(inked, strict=True).mean() < 0.8  # some printed shapes are digit-like ...
     assert guard.digit_like(inked, strict=True).mean() > guard.digit_like(inked).mean()  # ... held to the stricter limit
 
