@@ -350,8 +350,6 @@ def random_indices(n: int, k: int, seed: int = 0) -> np.ndarray:
 
 REFUSED = "#d97706"  # amber: a mark that is not a digit
 HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
-
-
 MIN_SIDE = 240  # px: a smaller image is shown enlarged, or an 8x8 scan is a dot on the page
 
 
