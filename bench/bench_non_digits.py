@@ -43,7 +43,7 @@ def photo_non_digits(sets: dict[str, dict], per_kind: int, seed: int = 13) -> li
     return out
 
 
-def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False, extra: dict | None = None) -> dict:
+def evaluate(model: Predictor, per_kind: int, extra: dict | None = None) -> dict:
     digits = unseen.canvas_digits(per_style=per_kind)
     right = [canvas_read(model, rgba) == label for label, _, rgba in digits]
     per_class = defaultdict(list)
@@ -61,7 +61,7 @@ def evaluate(model: Predictor, per_kind: int, with_fresh: bool = False, extra: d
         numbers = unseen.canvas_numbers(60, canvas=canvas)
         exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
         result[name] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
-    sets = {**unseen.ALL_SETS, **(fresh.FRESH_SETS if with_fresh else {}), **(extra or {})}
+    sets = {**unseen.ALL_SETS, **(extra or {})}  # extra: the later held-out sets asked for
     kinds_of = {kind: name for name, kinds in sets.items() for kind in kinds}
     for where, cases in [
         ("canvas", [(kinds_of[k], k, lambda rgba=rgba: canvas_read(model, rgba) in ("?", "")) for _, k, rgba in unseen.canvas_non_digits(sets, per_kind)]),
@@ -88,11 +88,12 @@ def main() -> None:
     p.add_argument("--after", action="store_true", help="also bench/after.py (written before studio-v8 was scored)")
     args = p.parse_args()
     more = {
+        **(fresh.FRESH_SETS if args.fresh else {}),
         **(listed.GUIDE_SETS if args.listed else {}),
         **(listed.FINAL_SETS if args.final else {}),
         **(after.AFTER_SETS if args.after else {}),
     }
-    results = [evaluate(Predictor.load(name), args.per_kind, args.fresh, more) for name in (args.model or [None])]
+    results = [evaluate(Predictor.load(name), args.per_kind, more) for name in (args.model or [None])]
     for r in results:
         print(f"model {r['model']}")
         for key, v in r.items():
