@@ -104,11 +104,11 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     grey = np.asarray(small, dtype=np.float32) / 255.0
     if min(grey.shape) < 8:
         return []
-    pad = 0
+    page, pad = grey, 0
     if max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: its strokes are thick for its size, and touch its edges
-        grey, pad = _with_paper_around(grey)
-    found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(grey)]
-    grey = grey[pad : grey.shape[0] - pad, pad : grey.shape[1] - pad]
+        page, pad = _with_paper_around(grey)
+        grey = page[pad:-pad, pad:-pad]  # enlarged when tiny: the boxes scale back from it
+    found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(page)]
     if not found:
         return []
     sx, sy = w / grey.shape[1], h / grey.shape[0]
