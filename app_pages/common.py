@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_core import jobs, registry
+from mnist_core import cards, formatting, jobs, registry
 from mnist_core.settings import runs_dir
 
 
@@ -64,7 +64,9 @@ def _show_card(info: registry.ModelInfo) -> None:
     cols = st.columns(3)
     cols[0].metric("Test accuracy", f"{test['accuracy']:.2%}" if "accuracy" in test else "-")
     cols[1].metric("Parameters", f"{card.get('parameters', 0):,}")
-    cols[2].metric("Training time", f"{card.get('training_seconds', 0) / 60:.1f} min")
+    cols[2].metric(
+        "Training time", formatting.duration(cards.run_seconds(card)), help="The whole run: loading, training, evaluating, calibrating"
+    )
     if card.get("reproduce"):
         st.caption("Reproduce with")
         st.code(card["reproduce"], language="bash")

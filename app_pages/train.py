@@ -164,3 +164,15 @@ if picked.selection.rows:
     run_details(runs[picked.selection.rows[0]], "picked")
 else:
     st.caption("Pick a run to see its details here.")
+
+finished = [r for r in runs if r.state == jobs.SUCCEEDED]
+if finished:
+    st.subheader("Which learnt faster")
+    names = {r.id: r.name for r in finished}
+    chosen = st.multiselect("Runs to compare", list(names), default=list(names)[:3], format_func=names.get, key="train_compare")
+    curves = run_results.learning_curves([r for r in finished if r.id in chosen])
+    if curves.empty:
+        st.caption("Pick runs that finished at least one epoch.")
+    else:
+        st.altair_chart(run_results.learning_curves_chart(curves), width="stretch")
+        st.caption("Each point is an epoch's validation accuracy, at the minutes since its run's Start.")

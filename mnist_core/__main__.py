@@ -9,7 +9,10 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
+
+STARTED = time.time()  # the process's start: a card's run_seconds counts from here (TensorFlow's import included)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -41,16 +44,18 @@ def train_config(args):
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "val_split": args.val_split,
         "seed": args.seed, "limit": args.limit, "name": args.name, "strategy": args.strategy, "init_from": args.init_from, "schedule": args.schedule,
         "augment": True if args.augment else False if args.no_augment else None, "include_samples": True if args.include_samples else None,
-        "non_digits": True if args.non_digits else None,
+        "non_digits": True if args.non_digits else False if args.no_non_digits else None, "label_smoothing": args.label_smoothing, "augment_fade": args.augment_fade,
     }  # fmt: skip
-    return training.TrainConfig.for_preset(args.preset, **overrides)
+    if args.recipe:
+        return training.TrainConfig.for_recipe(args.recipe, preset=args.preset, **overrides)
+    return training.TrainConfig.for_preset(args.preset or "studio", **overrides)
 
 
 def cmd_train(args) -> int:
     if args.run_dir:  # a child process started by the Train page: it reads the run's config and reports its state
         from mnist_core import run_child
 
-        return run_child.main(Path(args.run_dir), args.data)
+        return run_child.main(Path(args.run_dir), args.data, started=STARTED)
 
     from tqdm import tqdm
 
@@ -88,7 +93,7 @@ def cmd_train(args) -> int:
                 bar.close()
                 print(run_events.PHASE_TEXT["evaluating"], file=sys.stderr)
 
-    info = training.train_and_register(config, dataset, on_event)
+    info = training.train_and_register(config, dataset, on_event, started=STARTED)
     if info is None:
         from mnist_core import cluster
 
@@ -209,7 +214,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("data", help="fetch and verify MNIST; print where it is and the class counts")
 
     t = sub.add_parser("train", help="train a preset and register the model")
-    t.add_argument("--preset", default="studio")
+    t.add_argument("--recipe", help="start from a recipe of the Train page: quick or best (any other option given overrides it)")
+    t.add_argument("--preset", help="the architecture (default: the recipe's, else studio)")
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
@@ -217,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--no-augment", action="store_true", help="no augmentation, even for a preset that has it (studio)")
     t.add_argument("--val-split", type=float)
     t.add_argument("--limit", type=int, help="train on the first N training images")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int)
     t.add_argument("--name", help="the new model's name (default: PRESET-DATE-TIME)")
     t.add_argument(
         "--strategy",
@@ -231,6 +237,9 @@ def parser() -> argparse.ArgumentParser:
         "--schedule", choices=["cosine", "constant"], help="learning rate: warm-up + cosine decay, or constant (default: the preset's)"
     )
     t.add_argument("--non-digits", action="store_true", help="also learn to refuse generated non-digit marks (letters, shapes)")
+    t.add_argument("--no-non-digits", action="store_true", help="no non-digit marks, even for a preset or recipe that has them")
+    t.add_argument("--label-smoothing", type=float, help="a digit's target: 1 - this on its class, the rest spread over all ten")
+    t.add_argument("--augment-fade", type=float, help="augmentation fades out over this last share of the run (0 to 1)")
     t.add_argument("--init-from", help="start from this registered model's weights (fine-tuning)")
     t.add_argument("--include-samples", action="store_true", help="mix in my saved samples (oversampled to 5 %% of each epoch)")
     t.add_argument("--config", help="read the settings from a JSON TrainConfig instead")

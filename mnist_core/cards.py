@@ -7,25 +7,31 @@ import itertools
 
 import numpy as np
 
-from mnist_core import architectures
+# setting -> its flag in ``python -m mnist_core train``; on/off settings are written as a flag (or its --no- form)
+FLAGS = {
+    "preset": "--preset", "epochs": "--epochs", "batch_size": "--batch-size", "lr": "--lr", "augment": "--augment",
+    "val_split": "--val-split", "seed": "--seed", "limit": "--limit", "schedule": "--schedule", "strategy": "--strategy",
+    "label_smoothing": "--label-smoothing", "augment_fade": "--augment-fade", "init_from": "--init-from",
+    "include_samples": "--include-samples", "non_digits": "--non-digits",
+}  # fmt: skip
 
 
 def reproduce_command(config, name: str) -> str:
-    parts = [
-        "python -m mnist_core train",
-        f"--preset {config.preset}",
-        f"--epochs {config.epochs}",
-        f"--batch-size {config.batch_size}",
-        f"--lr {config.lr:g}",
-    ]
-    parts += ["--augment"] if config.augment else ["--no-augment"] if architectures.PRESETS[config.preset].defaults.get("augment") else []
-    parts += [f"--val-split {config.val_split:g}", f"--seed {config.seed}"]
-    parts += [f"--limit {config.limit}"] if config.limit else []
-    parts += [f"--schedule {config.schedule}"] if config.schedule != "cosine" else []
-    parts += [f"--strategy {config.strategy}"] if config.strategy != "default" else []
-    parts += [f"--init-from {config.init_from}"] if config.init_from else []
-    parts += ["--include-samples"] if config.include_samples else []
-    parts += ["--non-digits"] if config.non_digits else []
+    """The one command that makes this model again: its recipe (or preset), then each setting that differs from
+    what the recipe would choose (from a preset: its epochs, batch size and rate too), and the split and seed."""
+    from mnist_core.training import TrainConfig
+
+    base = TrainConfig.for_recipe(config.recipe) if config.recipe else TrainConfig.for_preset(config.preset)
+    always = {"val_split", "seed"} | (set() if config.recipe else {"epochs", "batch_size", "lr"})
+    parts = ["python -m mnist_core train", f"--recipe {config.recipe}" if config.recipe else f"--preset {config.preset}"]
+    for field, flag in FLAGS.items():
+        value, default = getattr(config, field), getattr(base, field)
+        if field not in always and value == default:
+            continue
+        if isinstance(value, bool):
+            parts += [flag if value else flag.replace("--", "--no-", 1)] if value or field in ("augment", "non_digits") else []
+        elif value is not None:
+            parts.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
     return " ".join([*parts, f"--name {name}"])
 
 
@@ -71,6 +77,11 @@ def health_warning(history: dict[str, list[float]], test_accuracy: float | None 
     if not val and test_accuracy is not None and test_accuracy < LOW_ACCURACY:
         return f"Its test accuracy is {test_accuracy:.1%}, below {LOW_ACCURACY:.0%}: this model reads most digits wrong."
     return None
+
+
+def run_seconds(card: dict) -> float | None:
+    """The whole run that made a model (start to registered); the fit alone for a card that predates that record."""
+    return card.get("run_seconds", card.get("training_seconds"))
 
 
 def versions() -> dict[str, str]:

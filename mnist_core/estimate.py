@@ -1,5 +1,6 @@
-"""How long a run will take, before it starts: seconds per training image per preset, as the cards
-of earlier runs on this machine measured them."""
+"""How long a run will take, before it starts, from the cards of earlier runs on this machine: seconds per training
+image per epoch of the same preset, and the time around the fit (loading, drawing the non-digit marks, evaluating,
+calibrating, saving) that a card's ``run_seconds`` holds beyond its epochs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import statistics
 from mnist_core import registry
 
 MNIST_TRAIN = 60_000
-STARTUP_SECONDS = 15.0  # start TensorFlow, load MNIST, evaluate, calibrate and save (a 100-image run takes about 10 s)
+STARTUP_SECONDS = 15.0  # around the fit, for a preset no card has timed whole: TensorFlow, MNIST, evaluate, save
 
 
 def _seconds_per_image(card: dict) -> float | None:
@@ -19,11 +20,23 @@ def _seconds_per_image(card: dict) -> float | None:
     return sum(epochs) / (len(epochs) * images)
 
 
-def seconds_per_image(config, models: list[registry.ModelInfo] | None = None) -> float | None:
-    """The median over earlier runs of the same preset, those with the same augmentation first; None if none."""
+def _around_fit(card: dict) -> float | None:
+    """One card's seconds outside its epochs: the whole run less the epochs."""
+    if "run_seconds" not in card or not card.get("epoch_seconds"):
+        return None
+    return max(card["run_seconds"] - sum(card["epoch_seconds"]), 0.0)
+
+
+def _alike(config, models: list[registry.ModelInfo] | None) -> list[dict]:
+    """Cards of earlier runs of the same preset, those with the same augmentation first."""
     cards = [m.card for m in (registry.list_models() if models is None else models) if not m.broken and m.preset == config.preset]
     alike = [c for c in cards if bool((c.get("config") or {}).get("augment")) == bool(config.augment)]
-    rates = [r for c in (alike or cards) if (r := _seconds_per_image(c)) is not None]
+    return alike or cards
+
+
+def seconds_per_image(config, models: list[registry.ModelInfo] | None = None) -> float | None:
+    """The median over earlier runs of the same preset; None if none was timed."""
+    rates = [r for c in _alike(config, models) if (r := _seconds_per_image(c)) is not None]
     return statistics.median(rates) if rates else None
 
 
@@ -33,8 +46,9 @@ def training_images(config) -> int:
 
 
 def run_seconds(config, models: list[registry.ModelInfo] | None = None) -> float | None:
-    """The whole run's wall time, or None when no earlier run of the preset was measured."""
+    """The whole run's wall time, from Start to registered, or None when no earlier run of the preset was timed."""
     rate = seconds_per_image(config, models)
     if rate is None:
         return None
-    return STARTUP_SECONDS + rate * training_images(config) * config.epochs
+    around = [s for c in _alike(config, models) if (s := _around_fit(c)) is not None]
+    return (statistics.median(around) if around else STARTUP_SECONDS) + rate * training_images(config) * config.epochs

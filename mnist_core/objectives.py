@@ -3,32 +3,36 @@ digit accuracy, and the optimiser with its learning-rate schedule."""
 
 from __future__ import annotations
 
+import functools
+
 import keras
 
 NON_DIGIT = 10  # the label of a generated non-digit mark (mnist_core.outliers): trained towards "no digit"
 NON_DIGITS_WEIGHT = 0.5  # their loss (towards the uniform distribution) relative to a digit's
 
 
-def _digit_or_uniform_loss(y_true, probs):
-    """Cross-entropy for a digit; for a NON_DIGIT mark, NON_DIGITS_WEIGHT x the cross-entropy with the
-    uniform distribution (outlier exposure, Hendrycks et al. 2019): no digit should stand out."""
+def _digit_or_uniform_loss(y_true, probs, smoothing: float = 0.0):
+    """Cross-entropy for a digit (its target smoothed: 1 - smoothing on the digit, the rest spread over all ten);
+    for a NON_DIGIT mark, NON_DIGITS_WEIGHT x the cross-entropy with the uniform distribution (outlier exposure,
+    Hendrycks et al. 2019): no digit should stand out."""
     ops = keras.ops
     y = ops.cast(y_true, "int32")
     log_p = ops.log(ops.clip(probs, 1e-7, 1.0))
-    digit = -ops.sum(ops.one_hot(ops.minimum(y, 9), 10) * log_p, axis=-1)
+    target = ops.one_hot(ops.minimum(y, 9), 10) * (1.0 - smoothing) + smoothing / 10
+    digit = -ops.sum(target * log_p, axis=-1)
     uniform = -ops.mean(log_p, axis=-1)
     return ops.where(ops.equal(y, NON_DIGIT), NON_DIGITS_WEIGHT * uniform, digit)
 
 
-def members_loss(y_true, y_pred):
+def members_loss(y_true, y_pred, smoothing: float = 0.0):
     """Each ensemble member's loss (y_pred: n, members, 10), averaged over the members."""
     members = keras.ops.shape(y_pred)[1]
     y = keras.ops.repeat(keras.ops.expand_dims(y_true, 1), members, axis=1)
-    return keras.ops.mean(_digit_or_uniform_loss(y, y_pred), axis=1)
+    return keras.ops.mean(_digit_or_uniform_loss(y, y_pred, smoothing), axis=1)
 
 
-def single_loss(y_true, y_pred):
-    return _digit_or_uniform_loss(y_true, y_pred)
+def single_loss(y_true, y_pred, smoothing: float = 0.0):
+    return _digit_or_uniform_loss(y_true, y_pred, smoothing)
 
 
 class DigitAccuracy(keras.metrics.Metric):
@@ -64,7 +68,9 @@ def compile_model(model: keras.Model, config, total_steps: int, *, members: bool
     ``members``: the model outputs each ensemble member's softmax (architectures.members_view);
     each member gets its own loss, and "accuracy" is the ensemble's. Labels may hold NON_DIGIT.
     """
-    loss, metric = (members_loss if members else single_loss), DigitAccuracy()
+    smoothing = getattr(config, "label_smoothing", 0.0)
+    loss = functools.partial(members_loss if members else single_loss, smoothing=smoothing)
+    metric = DigitAccuracy()
     rate = config.lr
     if config.schedule != "constant":
         warmup = min(max(total_steps // 20, 1), 1000)

@@ -100,9 +100,20 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, augment: bool, seed: int) -> tf.data.Dataset:
+def fade_augmentation(x: tf.Tensor, augmented: tf.Tensor, step: tf.Tensor, seed: tf.Tensor, total_steps: int, fade_steps: int) -> tf.Tensor:
+    """Over the last ``fade_steps`` of ``total_steps`` the share of augmented images falls linearly to none:
+    the run ends on the digits as they are, so no separate fine-tune without augmentation is needed."""
+    share = tf.clip_by_value(tf.cast(total_steps - step, tf.float32) / float(max(fade_steps, 1)), 0.0, 1.0)
+    keep = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], seed) < share
+    return tf.where(keep, augmented, x)
+
+
+def make_dataset(
+    x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, augment: bool, seed: int, total_steps: int = 0, fade_steps: int = 0
+) -> tf.data.Dataset:
     """Batches of float images and int labels. Shuffled (training): it repeats without end, so that
-    each batch's index over the whole run seeds its augmentation; fit it with ``steps_per_epoch``."""
+    each batch's index over the whole run seeds its augmentation; fit it with ``steps_per_epoch``.
+    ``fade_steps``: augmentation fades out over the last ``fade_steps`` of ``total_steps``."""
     ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -110,9 +121,15 @@ def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool
     if shuffle:
         ds = ds.repeat().enumerate()
         if augment:
-            ds = ds.map(
-                lambda i, ab: (augment_batch(ab[0], tf.stack([tf.cast(seed, tf.int64), i])), ab[1]), num_parallel_calls=tf.data.AUTOTUNE
-            )
+
+            def augmented(i, ab):
+                batch_seed = tf.stack([tf.cast(seed, tf.int64), i])
+                images = augment_batch(ab[0], batch_seed)
+                if fade_steps:
+                    images = fade_augmentation(ab[0], images, i, batch_seed + 1, total_steps, fade_steps)
+                return images, ab[1]
+
+            ds = ds.map(augmented, num_parallel_calls=tf.data.AUTOTUNE)
         else:
             ds = ds.map(lambda i, ab: ab)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -41,7 +41,7 @@ def _on_sigterm(signum, frame) -> None:
     raise _Stopped()
 
 
-def main(run_dir: Path, data_source: str | None = None) -> int:
+def main(run_dir: Path, data_source: str | None = None, started: float | None = None) -> int:
     """The body of ``python -m mnist_core train --run-dir RUN``: train, report, register."""
     _die_with_parent()
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -76,7 +76,9 @@ def main(run_dir: Path, data_source: str | None = None) -> int:
         config.validate()
         dataset = data.load_dataset(data_source, report=lambda m: print(m, file=sys.stderr))
         before_save()  # a cancel while TensorFlow and MNIST were loading
-        info = training.train_and_register(config, dataset, on_event, should_stop=cancel_file.exists, before_save=before_save)
+        info = training.train_and_register(
+            config, dataset, on_event, should_stop=cancel_file.exists, before_save=before_save, started=started
+        )
         if info is None:
             raise _Stopped()
     except _Stopped:

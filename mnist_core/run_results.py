@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mnist_core import formatting, jobs, registry
+import altair as alt
+import pandas as pd
+
+from mnist_core import formatting, jobs, registry, run_events
 
 
 @dataclass
@@ -84,3 +87,31 @@ def history_rows(runs: list[jobs.Run]) -> list[dict]:
         ]  # fmt: skip
         rows.append(dict(zip(HISTORY_COLUMNS, values, strict=True)))
     return rows
+
+
+def learning_curves(runs: list[jobs.Run]) -> pd.DataFrame:
+    """Per epoch of each run: minutes since its Start and its validation accuracy (training accuracy for a run with
+    nothing held out), so that runs with other batch sizes or epochs are compared by what they learnt per minute."""
+    rows = []
+    for r in runs:
+        started = r.status.get("started")
+        for e in run_events.read(r.path) if started else []:
+            if isinstance(e, run_events.Epoch) and e.time and (e.val_accuracy or e.accuracy) is not None:
+                held_out = e.val_accuracy is not None
+                rows.append({"run": r.name, "minutes": (e.time - started) / 60, "epoch": e.epoch,
+                             "accuracy": e.val_accuracy if held_out else e.accuracy, "on": "validation" if held_out else "training"})  # fmt: skip
+    return pd.DataFrame(rows, columns=["run", "minutes", "epoch", "accuracy", "on"])
+
+
+def learning_curves_chart(frame: pd.DataFrame, height: int = 300) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=30))
+        .encode(
+            x=alt.X("minutes:Q", title="Minutes since Start"),
+            y=alt.Y("accuracy:Q", title="Validation accuracy", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%")),
+            color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
+            tooltip=["run:N", "epoch:Q", alt.Tooltip("minutes:Q", format=".1f"), alt.Tooltip("accuracy:Q", format=".2%"), "on:N"],
+        )
+        .properties(height=height)
+    )

@@ -4,6 +4,7 @@ they make. Works on any mutable mapping (the page passes Streamlit's session sta
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from dataclasses import replace
 
 from mnist_core import architectures, registry, training
 
@@ -34,7 +35,7 @@ def use_recipe(state: MutableMapping) -> None:
     state["train_all"] = limit is None
     if limit is not None:
         state["train_limit"] = limit
-    state.update({FIELDS[k]: v for k, v in settings.items()})
+    state.update({FIELDS[k]: v for k, v in settings.items() if k in FIELDS})  # the rest come with the recipe (config)
 
 
 def restore(state: MutableMapping) -> None:
@@ -53,12 +54,18 @@ def remember(state: MutableMapping) -> None:
 
 
 def config(state: MutableMapping, **samples) -> training.TrainConfig:
-    """The run the form describes (``samples``: the sample fields, include_samples and init_from)."""
-    return training.TrainConfig.for_preset(
-        state["train_preset"], epochs=state["train_epochs"], batch_size=state["train_batch"], lr=state["train_lr"],
-        augment=state["train_aug"], val_split=state["train_val"], limit=None if state["train_all"] else state["train_limit"],
-        name=state["train_name"].strip(), **samples,
+    """The run the form describes: its recipe (the settings the form does not show, such as label smoothing, come
+    from it) with the form's fields over it, or the architecture's defaults (``samples``: the sample fields,
+    include_samples and init_from)."""
+    fields = dict(
+        epochs=state["train_epochs"], batch_size=state["train_batch"], lr=state["train_lr"], augment=state["train_aug"],
+        val_split=state["train_val"], limit=None if state["train_all"] else state["train_limit"], name=state["train_name"].strip(), **samples,
     )  # fmt: skip
+    if state.get("train_recipe") in architectures.RECIPES:  # the form's limit holds even when empty (all images)
+        return replace(
+            training.TrainConfig.for_recipe(state["train_recipe"], preset=state["train_preset"], **fields), limit=fields["limit"]
+        )
+    return training.TrainConfig.for_preset(state["train_preset"], **fields)
 
 
 def started_message(name: str, queued: bool) -> str:

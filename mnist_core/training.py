@@ -26,8 +26,14 @@ from mnist_core.pipeline import make_dataset, split_train_val
 
 OnEvent = Callable[[run_events.Event], None]
 
-LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5)}
-LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split"}
+LIMITS = {
+    "epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5),
+    "label_smoothing": (0.0, 0.5), "augment_fade": (0.0, 1.0),
+}  # fmt: skip
+LABELS = {
+    "epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split",
+    "label_smoothing": "Label smoothing", "augment_fade": "Augmentation fade-out",
+}  # fmt: skip
 STRATEGIES = ("default", "mirrored", "multiworker")
 SCHEDULES = ("cosine", "constant")
 # The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
@@ -65,6 +71,9 @@ class TrainConfig:
     include_samples: bool = False  # mix in the user's own samples (mnist_core.samples), oversampled to SAMPLES_SHARE
     init_from: str | None = None  # start from a registered model's weights (fine-tuning); same preset
     non_digits: bool = False  # also train on generated non-digit marks (mnist_core.outliers), towards "no digit"
+    label_smoothing: float = 0.0  # a digit's target: 1 - this on its class, the rest spread over all ten
+    augment_fade: float = 0.0  # augmentation fades out over this last share of the run (0: augmented to the end)
+    recipe: str | None = None  # the recipe (architectures.RECIPES) these settings started from, if any
 
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> TrainConfig:
@@ -73,6 +82,15 @@ class TrainConfig:
             raise ConfigError("preset", f"Unknown preset {preset!r}; choose one of {', '.join(architectures.PRESETS)}.")
         values = {**architectures.PRESETS[preset].defaults, **{k: v for k, v in overrides.items() if v is not None}}
         return cls(preset=preset, **values)
+
+    @classmethod
+    def for_recipe(cls, recipe: str, **overrides) -> TrainConfig:
+        """A recipe's preset and settings, with any setting overridden (as the Train page's form does)."""
+        if recipe not in architectures.RECIPES:
+            raise ConfigError("recipe", f"Unknown recipe {recipe!r}; choose one of {', '.join(architectures.RECIPES)}.")
+        r = architectures.RECIPES[recipe]
+        preset = overrides.pop("preset", None) or r.preset
+        return cls.for_preset(preset, **{**r.settings, "recipe": recipe, **{k: v for k, v in overrides.items() if v is not None}})
 
     @classmethod
     def for_finetune(cls, model: str | None = None, **overrides) -> TrainConfig:
@@ -115,6 +133,8 @@ class TrainConfig:
                 found[name] = f"{LABELS[name]} must be a {'whole ' if integral else ''}number."
             elif not low <= value <= high:
                 found[name] = f"{LABELS[name]} must be between {low:g} and {high:g}, not {value:g}."
+        if self.recipe is not None and self.recipe not in architectures.RECIPES:
+            found["recipe"] = f"Unknown recipe {self.recipe!r}; choose one of {', '.join(architectures.RECIPES)}."
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 100):
             found["limit"] = "The training-set size must be at least 100 images (or empty for all of them)."
         if self.schedule not in SCHEDULES:
@@ -200,13 +220,14 @@ def train(
     samples: tuple[np.ndarray, np.ndarray] | None = None,
     strategy=None,
     backup: Path | None = None,
+    callbacks: list[keras.callbacks.Callback] = (),
 ) -> TrainResult:
     """Fit ``config.preset`` on ``data`` (uint8 training images and labels). Never sees the test set.
 
     With ``config.include_samples`` the user's samples (``samples``, default: the sample store)
     are mixed into the training part only, oversampled to SAMPLES_SHARE; validation stays MNIST.
     ``strategy``: a tf.distribute strategy made before any other TensorFlow call (multi-worker);
-    ``backup``: this worker's BackupAndRestore folder.
+    ``backup``: this worker's BackupAndRestore folder; ``callbacks``: more Keras callbacks (a benchmark's).
     """
     (replace(config, include_samples=False) if samples is not None else config).validate()  # given samples: the store is not asked
     if config.include_samples and samples is not None and len(samples[0]) == 0:
@@ -233,7 +254,7 @@ def train(
 
         marks = max(1, round(NON_DIGITS_SHARE * mnist_train))
         x_train = np.concatenate(
-            [x_train, outliers.non_digits(marks, seed=config.seed, digits=(x_train[:mnist_train], y_train[:mnist_train]))]
+            [x_train, outliers.cached_non_digits(marks, seed=config.seed, digits=(x_train[:mnist_train], y_train[:mnist_train]))]
         )
         y_train = np.concatenate([y_train, np.full(marks, NON_DIGIT, y_train.dtype)])
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
@@ -251,10 +272,13 @@ def train(
         fit_model = members or model
         compile_model(fit_model, config, total_steps, members=members is not None)
 
-    train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed)
+    train_ds = make_dataset(
+        x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed,
+        total_steps=total_steps, fade_steps=round(config.augment_fade * total_steps),
+    )  # fmt: skip
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
     progress = ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
-    callbacks = [progress]
+    callbacks = [progress, *callbacks]
     if backup is not None:  # several workers: each shards the batches by element, and keeps a checkpoint
         shard = tf.data.Options()
         shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
@@ -330,14 +354,20 @@ def train_and_register(
     on_event: OnEvent = lambda e: None,
     should_stop: Callable[[], bool] = lambda: False,
     before_save: Callable[[], None] = lambda: None,
+    started: float | None = None,
+    callbacks: list[keras.callbacks.Callback] = (),
 ):
     """Train, evaluate on the test split, write the card and register atomically.
+
+    ``started``: when the run began (``time.time()``; default now), so that the card's ``run_seconds`` is the
+    whole run: loading, training, evaluating and calibrating.
 
     Returns the registered ``ModelInfo``; None when the run was cancelled (nothing saved) or on a worker that
     is not the chief (the chief registers).
     """
     from mnist_core import evaluation, registry
 
+    started = time.time() if started is None else started
     name = registry.check_name(config.name or registry.suggest_name(config.preset))
     if (registry.models_dir() / name).exists():
         raise ConfigError("name", f"A model named {name!r} already exists; choose another name.")
@@ -351,7 +381,9 @@ def train_and_register(
         if not me.chief:
             on_event = lambda e: None  # noqa: E731  (only the chief reports)
     try:
-        result = train(config, (dataset.x_train, dataset.y_train), on_event, should_stop, strategy=strategy, backup=backup)
+        result = train(
+            config, (dataset.x_train, dataset.y_train), on_event, should_stop, strategy=strategy, backup=backup, callbacks=callbacks
+        )
     except tf.errors.OpError as exc:
         if me is None:
             raise
@@ -394,6 +426,7 @@ def train_and_register(
         np.savez_compressed(used, x=result.user_samples[0], y=result.user_samples[1])
         extra[SAMPLES_FILE] = used.getvalue()
     before_save()
+    card["run_seconds"] = round(time.time() - started, 1)
     on_event(run_events.Saving(name=name))
     info = registry.save(name, result.model, card, extra_files=extra)
     on_event(run_events.Registered(name=name, test_accuracy=ev.accuracy))

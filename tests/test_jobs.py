@@ -267,3 +267,19 @@ def test_two_tabs_starting_at_once_still_run_one_at_a_time(tiny_registry, slow_b
     for run in sorted(jobs.list_runs(), key=lambda r: r.state != jobs.QUEUED):  # the queued one first, so it never starts
         jobs.cancel(run.id)
     assert jobs.wait(running.id, timeout=60).state == jobs.CANCELLED
+
+
+def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_their_start(tmp_path):
+    from mnist_core import run_events, run_results
+
+    runs = []
+    for name, start, points in (("fast", 1000.0, [(1060.0, 0.98), (1120.0, 0.99)]), ("slow", 5000.0, [(5300.0, 0.97)])):
+        folder = tmp_path / name
+        folder.mkdir()
+        lines = [run_events.Epoch(epoch=i + 1, seconds=1.0, accuracy=0.5, val_accuracy=acc, time=t).to_json() for i, (t, acc) in enumerate(points)]
+        (folder / run_events.PROGRESS).write_text("\n".join(lines) + "\n")
+        runs.append(jobs.Run(name, folder, {"state": jobs.SUCCEEDED, "started": start}, {"name": name}))
+    frame = run_results.learning_curves(runs)
+    assert frame[["run", "minutes", "accuracy"]].values.tolist() == [["fast", 1.0, 0.98], ["fast", 2.0, 0.99], ["slow", 5.0, 0.97]]
+    assert set(frame["on"]) == {"validation"}
+    assert run_results.learning_curves_chart(frame).to_dict()["encoding"]["x"]["title"] == "Minutes since Start"

@@ -1,6 +1,7 @@
 """The generated non-digit marks the studio recipe learns to refuse."""
 
 import numpy as np
+import pytest
 
 from mnist_core import outliers, preprocess
 
@@ -78,3 +79,18 @@ def test_a_short_run_with_few_real_digits_still_gets_guarded_marks(mnist):
     assert 0 < guard.limit < guard.strict_limit
     marks = outliers.non_digits(80, seed=0, digits=(mnist.x_train[:1000], mnist.y_train[:1000]))
     assert marks.shape == (80, 28, 28) and (marks.reshape(80, -1).max(1) > 0).mean() > 0.9
+
+
+def test_marks_are_drawn_once_then_read_from_the_cache_and_a_damaged_cache_is_drawn_again(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    digits = (mnist.x_train[:500], mnist.y_train[:500])
+    first = outliers.cached_non_digits(20, seed=3, digits=digits)
+    np.testing.assert_array_equal(first, outliers.non_digits(20, seed=3, digits=digits))
+    [cached] = (tmp_path / "mnist-studio" / "non-digits").glob("*.npy")
+    monkeypatch.setattr(outliers, "non_digits", lambda *a, **k: pytest.fail("drawn again although cached"))
+    np.testing.assert_array_equal(outliers.cached_non_digits(20, seed=3, digits=digits), first)
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cached.write_bytes(b"not an array")
+    np.testing.assert_array_equal(outliers.cached_non_digits(20, seed=3, digits=digits), first)
+    assert not np.array_equal(outliers.cached_non_digits(20, seed=4, digits=digits), first)  # another seed, another file

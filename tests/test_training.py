@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import cards, fit_callbacks, objectives, pipeline, registry, run_events, training
+from mnist_core import architectures, cards, fit_callbacks, objectives, pipeline, registry, run_events, training
 from mnist_core.training import ConfigError, TrainConfig
 
 
@@ -204,3 +204,71 @@ def test_the_cards_command_gives_back_the_same_settings():
     ):
         args = parser().parse_args(cards.reproduce_command(config, config.name).split()[3:])
         assert train_config(args) == config
+
+
+def test_a_recipe_gives_its_settings_and_any_setting_given_beside_it_wins():
+    best = TrainConfig.for_recipe("best")
+    recipe = architectures.RECIPES["best"]
+    assert best.recipe == "best" and best.preset == recipe.preset
+    assert all(getattr(best, k) == v for k, v in recipe.settings.items())
+    tweaked = TrainConfig.for_recipe("best", epochs=2, batch_size=64, label_smoothing=0.0)
+    assert (tweaked.epochs, tweaked.batch_size, tweaked.label_smoothing, tweaked.recipe) == (2, 64, 0.0, "best")
+    with pytest.raises(ConfigError, match="Unknown recipe 'fast'; choose one of best, quick"):
+        TrainConfig.for_recipe("fast")
+    assert TrainConfig(recipe="fast").errors() == {"recipe": "Unknown recipe 'fast'; choose one of best, quick."}
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig.for_recipe("best", name="b"),
+        TrainConfig.for_recipe("quick", epochs=2, limit=3000, non_digits=False, label_smoothing=0.05, name="q"),
+        TrainConfig.for_recipe("best", preset="seed004", augment=False, augment_fade=0.5, name="other"),
+    ],
+)
+def test_a_recipe_cards_command_is_the_recipe_and_what_differs_and_gives_back_the_same_settings(config):
+    from mnist_core.__main__ import parser, train_config
+
+    command = cards.reproduce_command(config, config.name)
+    assert command.startswith(f"python -m mnist_core train --recipe {config.recipe} ")
+    assert train_config(parser().parse_args(command.split()[3:])) == config
+
+
+def test_the_quick_recipe_from_the_cli_records_its_recipe_and_the_whole_runs_time(registry_root, capsys):
+    from mnist_core.__main__ import main
+
+    assert main(["train", "--recipe", "quick", "--limit", "400", "--epochs", "1", "--name", "quick-small"]) == 0
+    assert "Registered quick-small" in capsys.readouterr().out
+    card = json.loads((registry_root / "quick-small" / "card.json").read_text())
+    quick = architectures.RECIPES["quick"].settings
+    assert card["config"]["recipe"] == "quick" and card["preset"] == architectures.RECIPES["quick"].preset
+    assert card["config"]["label_smoothing"] == quick.get("label_smoothing", 0.0)
+    assert card["config"]["limit"] == 400 and card["config"]["epochs"] == 1
+    assert card["reproduce"].startswith("python -m mnist_core train --recipe quick --epochs 1")
+    # the whole run (TensorFlow, MNIST, marks, fit, evaluation, calibration) is longer than its fit
+    assert card["run_seconds"] > card["training_seconds"] >= sum(card["epoch_seconds"]) > 0
+    assert "calibration" in card
+
+
+def test_label_smoothing_moves_a_digits_target_off_one_and_leaves_a_non_digits_alone():
+    probs = np.full((2, 10), 0.01, np.float32)
+    probs[:, 3] = 0.91
+    y = np.array([3, objectives.NON_DIGIT])
+    plain = np.asarray(objectives.single_loss(y, probs))
+    smooth = np.asarray(objectives.single_loss(y, probs, smoothing=0.1))
+    expected = -(0.91 * np.log(0.91) + 0.09 * np.log(0.01))  # 0.9 + 0.1/10 on the 3, 0.01 on each of the others
+    np.testing.assert_allclose(smooth[0], expected, rtol=1e-5)
+    assert smooth[0] > plain[0] and smooth[1] == pytest.approx(plain[1])
+
+
+def test_augmentation_fades_out_over_the_last_steps_of_a_run():
+    import tensorflow as tf
+
+    x = tf.zeros([64, 28, 28, 1])
+    augmented = tf.ones([64, 28, 28, 1])
+    share = [
+        float(tf.reduce_mean(pipeline.fade_augmentation(x, augmented, tf.constant(step, tf.int64), tf.constant([0, step], tf.int64), 100, 40)))
+        for step in (0, 60, 80, 99, 100)
+    ]
+    assert share[0] == share[1] == 1.0  # before the fade: every image augmented
+    assert 0.2 < share[2] < 0.8 and share[3] < 0.2 and share[4] == 0.0  # then fewer, and none at the end

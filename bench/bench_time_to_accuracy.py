@@ -1,0 +1,168 @@
+"""Time to accuracy: MNIST test accuracy after each epoch against the wall time since Start, for a recipe.
+
+    .venv/bin/python -m bench.bench_time_to_accuracy --recipe quick --recipe best
+    .venv/bin/python -m bench.bench_time_to_accuracy --recipe best --set epochs=35 --set label_smoothing=0 --label "35 epochs"
+    .venv/bin/python -m bench.bench_time_to_accuracy --plot          # docs/time-to-accuracy.png from every run recorded
+
+Each run is its own process, timed from that process's start (TensorFlow's import included) to its model being
+registered, as a run from the Train page or ``python -m mnist_core train --recipe`` is; it registers into a scratch
+folder, so the project's models/ is untouched. After each epoch the run's model is evaluated on the 10,000 test
+digits; that evaluation is left out of the clock. Runs are appended to bench/out/time_to_accuracy.json.
+Run nothing else meanwhile: two jobs share the two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STARTED = time.time()  # before TensorFlow's import (in child), which a run from the page also pays
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+OUT = Path(__file__).resolve().parent / "out" / "time_to_accuracy.json"
+PLOT = Path(__file__).resolve().parent.parent / "docs" / "time-to-accuracy.png"
+GOALS = [(1.5, 0.990, "Quick: 99.0 % in 90 s"), (15.0, 0.9965, "Best: 99.65 % in 15 min")]
+
+
+def child(spec: dict) -> dict:
+    """One run, in this process: the recipe with its overrides, through train_and_register."""
+    import keras
+    import numpy as np
+
+    from mnist_core import data, training
+
+    dataset = data.load_dataset(None, report=lambda m: None)
+    x_test = dataset.x_test.astype(np.float32)[..., None] / 255.0
+    epochs: list[dict] = []
+
+    class TestAccuracy(keras.callbacks.Callback):
+        """After each epoch (batch-norm statistics already recomputed): accuracy on the test set, off the clock."""
+
+        paused = 0.0
+
+        def on_epoch_end(self, epoch, logs=None):
+            begin = time.time()
+            probs = self.model.predict(x_test, batch_size=1000, verbose=0)
+            probs = probs.mean(axis=1) if probs.ndim == 3 else probs  # an ensemble's members view
+            accuracy = float((probs.argmax(-1) == dataset.y_test).mean())
+            epochs.append({"epoch": epoch + 1, "seconds": round(begin - STARTED - self.paused, 1), "test_accuracy": accuracy})
+            print(f"  epoch {epoch + 1}: {accuracy:.2%} at {epochs[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
+            self.paused += time.time() - begin
+
+    timer = TestAccuracy()
+    config = (
+        training.TrainConfig.for_recipe(spec["recipe"], **spec["overrides"])
+        if spec["recipe"]
+        else training.TrainConfig.from_dict(spec["overrides"])
+    )
+    info = training.train_and_register(config, dataset, started=STARTED + 0.0, callbacks=[timer])
+    run_seconds = info.card["run_seconds"] - timer.paused
+    return {
+        "label": spec["label"],
+        "recipe": spec["recipe"],
+        "config": config.to_dict(),
+        "epochs": epochs,
+        "run_seconds": round(run_seconds, 1),
+        "training_seconds": info.card["training_seconds"],
+        "test_accuracy": info.test_accuracy,
+        "calibration": {k: info.card.get("calibration", {}).get(k) for k in ("test_ece", "test_refused")},
+        "cpu": _cpu(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _cpu() -> str:
+    try:
+        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+
+
+def run(recipe: str | None, overrides: dict, label: str) -> dict:
+    with tempfile.TemporaryDirectory() as models:
+        spec = json.dumps({"recipe": recipe, "overrides": overrides, "label": label})
+        env = {**os.environ, "MNIST_STUDIO_MODELS": models}
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.bench_time_to_accuracy", "--child", spec], env=env, capture_output=True, text=True
+        )
+        sys.stderr.write(done.stderr[-3000:] if done.returncode else "")
+        done.check_returncode()
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def plot(rows: list[dict], path: Path = PLOT) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for row in rows:
+        minutes = [e["seconds"] / 60 for e in row["epochs"]]
+        accuracy = [100 * e["test_accuracy"] for e in row["epochs"]]
+        (line,) = ax.plot(minutes, accuracy, marker="o", markersize=3, label=f"{row['label']}: {row['test_accuracy']:.2%}")
+        ax.plot([row["run_seconds"] / 60], [100 * row["test_accuracy"]], marker="*", markersize=11, color=line.get_color())
+    for minutes, accuracy, text in GOALS:
+        ax.plot([minutes], [100 * accuracy], marker="X", color="black", markersize=8)
+        ax.annotate(text, (minutes, 100 * accuracy), textcoords="offset points", xytext=(6, -12), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(0.4, max(60, *(r["run_seconds"] / 60 * 1.2 for r in rows)))
+    ax.set_ylim(98.0, 99.9)
+    ax.set_xlabel("minutes since Start (log scale); ★ = registered: evaluated, calibrated and saved")
+    ax.set_ylabel("MNIST test accuracy, %")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Time to accuracy on this machine (2 CPU cores), each epoch's model", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--recipe", action="append", default=[], help="quick or best; repeat for several runs")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a setting, as on the Train page")
+    p.add_argument("--label", help="the run's name in the table and chart (default: the recipe, with its overrides)")
+    p.add_argument("--plot", action="store_true", help="draw the chart from every run recorded")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+    rows = json.loads(OUT.read_text()) if OUT.exists() else []
+    overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    for recipe in args.recipe:
+        label = args.label or " ".join([recipe, *args.set])
+        print(f"{label} ...", file=sys.stderr, flush=True)
+        row = run(recipe, overrides, label)
+        rows = [r for r in rows if r["label"] != label] + [row]
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(rows, indent=1))
+        print(f"| {label} | {row['run_seconds'] / 60:.1f} min | {row['test_accuracy']:.2%} |")
+    if args.plot:
+        plot(rows)
+        print(f"wrote {PLOT}")
+    print("| run | epoch: minutes since Start, test accuracy | registered after | test accuracy |\n|---|---|---:|---:|")
+    for r in rows:
+        curve = ", ".join(f"{e['epoch']}: {e['seconds'] / 60:.1f} min {e['test_accuracy']:.2%}" for e in r["epochs"])
+        print(f"| {r['label']} | {curve} | {r['run_seconds'] / 60:.1f} min | {r['test_accuracy']:.2%} |")
+
+
+if __name__ == "__main__":
+    main()
