@@ -14,6 +14,7 @@ Run nothing else meanwhile: two jobs share the two cores.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -36,7 +37,7 @@ def child(spec: dict) -> dict:
     import keras
     import numpy as np
 
-    from mnist_core import data, training
+    from mnist_core import data, registry, run_events, training
 
     dataset = data.load_dataset(None, report=lambda m: None)
     x_test = dataset.x_test.astype(np.float32)[..., None] / 255.0
@@ -57,21 +58,31 @@ def child(spec: dict) -> dict:
             self.paused += time.time() - begin
 
     timer = TestAccuracy()
-    config = (
-        training.TrainConfig.for_recipe(spec["recipe"], **spec["overrides"])
-        if spec["recipe"]
-        else training.TrainConfig.from_dict(spec["overrides"])
-    )
-    info = training.train_and_register(config, dataset, started=STARTED + 0.0, callbacks=[timer])
+    overrides = spec["overrides"]
+    if spec["recipe"]:
+        config = training.TrainConfig.for_recipe(spec["recipe"], **overrides)
+        config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is None})  # limit=none: all images
+    else:
+        config = training.TrainConfig.from_dict(overrides)
+    phases: dict[str, float] = {}
+
+    def on_event(event) -> None:  # when each phase began, on the run's clock
+        if not isinstance(event, run_events.Batch | run_events.Epoch):
+            phases.setdefault(event.KIND, round(time.time() - STARTED - timer.paused, 1))
+
+    info = training.train_and_register(config, dataset, on_event, started=STARTED, callbacks=[timer])
     run_seconds = info.card["run_seconds"] - timer.paused
+    registry.update_card(info.name, {"run_seconds": round(run_seconds, 1)})  # the card holds the run, not this benchmark's checks
     return {
         "label": spec["label"],
         "recipe": spec["recipe"],
         "config": config.to_dict(),
         "epochs": epochs,
+        "phases": phases,
         "run_seconds": round(run_seconds, 1),
         "training_seconds": info.card["training_seconds"],
         "test_accuracy": info.test_accuracy,
+        "model": info.name,
         "calibration": {k: info.card.get("calibration", {}).get(k) for k in ("test_ece", "test_refused")},
         "cpu": _cpu(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
@@ -94,16 +105,28 @@ def _value(text: str):
     return {"true": True, "false": False, "none": None}.get(text.lower(), text)
 
 
-def run(recipe: str | None, overrides: dict, label: str) -> dict:
-    with tempfile.TemporaryDirectory() as models:
+def run(recipe: str | None, overrides: dict, label: str, keep: Path | None = None) -> dict:
+    """One run in its own process, registered in a scratch registry (``keep``: this one, where the model stays)."""
+    with tempfile.TemporaryDirectory() as scratch:
         spec = json.dumps({"recipe": recipe, "overrides": overrides, "label": label})
-        env = {**os.environ, "MNIST_STUDIO_MODELS": models}
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.bench_time_to_accuracy", "--child", spec], env=env, capture_output=True, text=True
-        )
-        sys.stderr.write(done.stderr[-3000:] if done.returncode else "")
-        done.check_returncode()
+        env = {**os.environ, "MNIST_STUDIO_MODELS": str(keep or scratch)}
+        child_command = [sys.executable, "-m", "bench.bench_time_to_accuracy", "--child", spec]
+        done = subprocess.run(child_command, env=env, stdout=subprocess.PIPE, text=True, check=True)  # its progress on stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def from_card(path: Path, label: str, run_seconds: float | None = None) -> dict:
+    """A row from a model card alone (a run made before this benchmark, by an earlier recipe): its validation accuracy
+    per epoch, at the end of each epoch's time; ``run_seconds`` when the whole run was timed from outside."""
+    card = json.loads(path.read_text())
+    ends = [sum(card["epoch_seconds"][: i + 1]) for i in range(len(card["epoch_seconds"]))]
+    val = card["history"]["val_accuracy"]
+    return {
+        "label": label, "recipe": None, "config": card["config"], "from_card": str(path),
+        "epochs": [{"epoch": i + 1, "seconds": round(t, 1), "test_accuracy": a} for i, (t, a) in enumerate(zip(ends, val, strict=True))],
+        "run_seconds": run_seconds or card.get("run_seconds") or card["training_seconds"], "training_seconds": card["training_seconds"],
+        "test_accuracy": card["test"]["accuracy"], "model": card.get("name"),
+    }  # fmt: skip
 
 
 def plot(rows: list[dict], path: Path = PLOT) -> None:
@@ -116,7 +139,8 @@ def plot(rows: list[dict], path: Path = PLOT) -> None:
     for row in rows:
         minutes = [e["seconds"] / 60 for e in row["epochs"]]
         accuracy = [100 * e["test_accuracy"] for e in row["epochs"]]
-        (line,) = ax.plot(minutes, accuracy, marker="o", markersize=3, label=f"{row['label']}: {row['test_accuracy']:.2%}")
+        style = {"linestyle": "--"} if row.get("from_card") else {}  # validation accuracy, from a card
+        (line,) = ax.plot(minutes, accuracy, marker="o", markersize=3, label=f"{row['label']}: {row['test_accuracy']:.2%}", **style)
         ax.plot([row["run_seconds"] / 60], [100 * row["test_accuracy"]], marker="*", markersize=11, color=line.get_color())
     for minutes, accuracy, text in GOALS:
         ax.plot([minutes], [100 * accuracy], marker="X", color="black", markersize=8)
@@ -140,6 +164,9 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a setting, as on the Train page")
     p.add_argument("--label", help="the run's name in the table and chart (default: the recipe, with its overrides)")
     p.add_argument("--plot", action="store_true", help="draw the chart from every run recorded")
+    p.add_argument("--from-card", type=Path, help="record a run made earlier from its card.json (validation accuracy per epoch)")
+    p.add_argument("--run-seconds", type=float, help="with --from-card: the whole run's time, measured from outside")
+    p.add_argument("--keep", type=Path, help="register the models in this folder (a registry) and keep them there")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -147,10 +174,15 @@ def main() -> None:
         return
     rows = json.loads(OUT.read_text()) if OUT.exists() else []
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if args.from_card:
+        row = from_card(args.from_card, args.label or args.from_card.parent.name, args.run_seconds)
+        rows = [r for r in rows if r["label"] != row["label"]] + [row]
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(rows, indent=1))
     for recipe in args.recipe:
         label = args.label or " ".join([recipe, *args.set])
         print(f"{label} ...", file=sys.stderr, flush=True)
-        row = run(recipe, overrides, label)
+        row = run(recipe, overrides, label, args.keep)
         rows = [r for r in rows if r["label"] != label] + [row]
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(rows, indent=1))

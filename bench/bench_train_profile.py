@@ -39,19 +39,6 @@ def _timed(work) -> float:
     return time.perf_counter() - start
 
 
-def forward_flops(model: keras.Model) -> int:
-    """Multiply-adds x 2 per image, from each Conv2D's and Dense layer's output shape (the rest is small)."""
-    flops = 0
-    for layer in model._flatten_layers():
-        if isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            k = int(np.prod(layer.kernel_size)) * layer.input.shape[-1]
-            flops += 2 * h * w * c_out * k
-        elif isinstance(layer, keras.layers.Dense):
-            flops += 2 * layer.input.shape[-1] * layer.units
-    return int(flops)
-
-
 def cpu_gflops(dtype) -> tuple[float, float]:
     a, b = tf.cast(tf.random.normal([2048, 2048]), dtype), tf.cast(tf.random.normal([2048, 2048]), dtype)
     x, k = tf.cast(tf.random.normal([256, 24, 24, 64]), dtype), tf.cast(tf.random.normal([3, 3, 64, 64]), dtype)
@@ -113,8 +100,7 @@ def main() -> None:
         rows.append(("tf.data input, augmented (both cores)", f"{rate(lambda: [next(it) for _ in range(60)], 60 * bs):,.0f} img/s", ""))
 
     for preset in architectures.PRESETS:
-        model = architectures.build(preset)
-        flops = forward_flops(model)
+        flops = architectures.forward_flops(preset)
         train = train_step_rate(preset, bs)
         share = 3 * flops * train / 1e9
         rows.append((f"{preset}: forward + backward, float32", f"{train:,.0f} img/s",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 
-from mnist_core import registry
+from mnist_core import architectures, registry
 
 MNIST_TRAIN = 60_000
 STARTUP_SECONDS = 15.0  # around the fit, for a preset no card has timed whole: TensorFlow, MNIST, evaluate, save
@@ -27,16 +27,21 @@ def _around_fit(card: dict) -> float | None:
     return max(card["run_seconds"] - sum(card["epoch_seconds"]), 0.0)
 
 
-def _alike(config, models: list[registry.ModelInfo] | None) -> list[dict]:
-    """Cards of earlier runs of the same preset, those with the same augmentation first."""
-    cards = [m.card for m in (registry.list_models() if models is None else models) if not m.broken and m.preset == config.preset]
-    alike = [c for c in cards if bool((c.get("config") or {}).get("augment")) == bool(config.augment)]
-    return alike or cards
+def _alike(config, models: list[registry.ModelInfo] | None) -> list[tuple[dict, float]]:
+    """Cards of earlier runs, each with how much more work an image is for ``config``'s preset than for the card's
+    (FLOPs per image): the same preset's cards when there are any (those with the same augmentation first), else every
+    preset's, scaled."""
+    good = [m for m in (registry.list_models() if models is None else models) if not m.broken and m.preset in architectures.PRESETS]
+    same = [m for m in good if m.preset == config.preset]
+    alike = [m for m in same if bool((m.card.get("config") or {}).get("augment")) == bool(config.augment)]
+    chosen = alike or same or good
+    flops = architectures.forward_flops
+    return [(m.card, 1.0 if m.preset == config.preset else flops(config.preset) / flops(m.preset)) for m in chosen]
 
 
 def seconds_per_image(config, models: list[registry.ModelInfo] | None = None) -> float | None:
-    """The median over earlier runs of the same preset; None if none was timed."""
-    rates = [r for c in _alike(config, models) if (r := _seconds_per_image(c)) is not None]
+    """The median over earlier runs (scaled to this preset's work per image); None if none was timed."""
+    rates = [r * scale for c, scale in _alike(config, models) if (r := _seconds_per_image(c)) is not None]
     return statistics.median(rates) if rates else None
 
 
@@ -46,9 +51,9 @@ def training_images(config) -> int:
 
 
 def run_seconds(config, models: list[registry.ModelInfo] | None = None) -> float | None:
-    """The whole run's wall time, from Start to registered, or None when no earlier run of the preset was timed."""
+    """The whole run's wall time, from Start to registered, or None when no earlier run was timed."""
     rate = seconds_per_image(config, models)
     if rate is None:
         return None
-    around = [s for c in _alike(config, models) if (s := _around_fit(c)) is not None]
+    around = [s for c, _ in _alike(config, models) if (s := _around_fit(c)) is not None]
     return (statistics.median(around) if around else STARTUP_SECONDS) + rate * training_images(config) * config.epochs

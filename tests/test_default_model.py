@@ -41,9 +41,19 @@ def test_default_model_is_calibrated_on_held_out_digits():
     assert entry["fitted_on"] == round(0.05 * 60000)  # the validation split, never the test set
 
 
-def test_default_model_folder_stays_small():
+def test_default_model_folder_stays_small_and_so_does_the_whole_registry():
     folder = registry.active(PROJECT_ROOT / "models")[0].path
     assert sum(f.stat().st_size for f in folder.iterdir()) <= 5 * 1024 * 1024
+    models = PROJECT_ROOT / "models"
+    committed = [f for f in models.rglob("*") if f.is_file() and not any(p.startswith(".") for p in f.relative_to(models).parts)]
+    assert sum(f.stat().st_size for f in committed) <= 10 * 1024 * 1024  # every clone downloads them
+
+
+def test_default_model_is_made_by_one_command_from_scratch():
+    card = registry.active(PROJECT_ROOT / "models")[0].card
+    assert card["reproduce"].startswith("python -m mnist_core train --recipe best")
+    assert "--init-from" not in card["reproduce"] and "fine_tuned_from" not in card
+    assert card["run_seconds"] >= card["training_seconds"] > 0  # the whole run, start to registered
 
 
 def heart_on_canvas(size: int = 336, pen: int = 24) -> np.ndarray:

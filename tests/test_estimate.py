@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mnist_core import estimate
+from mnist_core import architectures, estimate
 from mnist_core.training import TrainConfig
 
 
@@ -22,7 +22,14 @@ def test_the_estimate_is_an_earlier_runs_time_per_image_scaled_plus_its_time_aro
     assert estimate.run_seconds(config, earlier) == pytest.approx(30.0 + 60 / 57_000 * 28_500 * 4)
 
 
-def test_without_a_whole_run_timed_the_estimate_adds_the_usual_start_up_and_without_any_there_is_none():
+def test_without_a_whole_run_timed_the_estimate_adds_the_usual_start_up_and_without_any_run_there_is_none():
     config = TrainConfig.for_preset("studio", epochs=1, val_split=0.0)
     assert estimate.run_seconds(config, [_model("studio", [30.0], 60_000)]) == pytest.approx(estimate.STARTUP_SECONDS + 30.0)
-    assert estimate.run_seconds(config, [_model("seed004", [30.0], 60_000)]) is None
+    assert estimate.run_seconds(config, []) is None
+
+
+def test_an_architecture_never_timed_is_estimated_from_another_scaled_by_its_work_per_image():
+    single = TrainConfig.for_preset("studio-single", epochs=1, val_split=0.0, augment=True)
+    assert architectures.forward_flops("studio") == 2 * architectures.forward_flops("studio-single")
+    estimated = estimate.run_seconds(single, [_model("studio", [60.0], 60_000, run_seconds=90.0)])
+    assert estimated == pytest.approx(30.0 + 30.0)  # half the work per image; the same time around the fit

@@ -276,7 +276,10 @@ def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_thei
     for name, start, points in (("fast", 1000.0, [(1060.0, 0.98), (1120.0, 0.99)]), ("slow", 5000.0, [(5300.0, 0.97)])):
         folder = tmp_path / name
         folder.mkdir()
-        lines = [run_events.Epoch(epoch=i + 1, seconds=1.0, accuracy=0.5, val_accuracy=acc, time=t).to_json() for i, (t, acc) in enumerate(points)]
+        lines = [
+            run_events.Epoch(epoch=i + 1, seconds=1.0, accuracy=0.5, val_accuracy=acc, time=t).to_json()
+            for i, (t, acc) in enumerate(points)
+        ]
         (folder / run_events.PROGRESS).write_text("\n".join(lines) + "\n")
         runs.append(jobs.Run(name, folder, {"state": jobs.SUCCEEDED, "started": start}, {"name": name}))
     frame = run_results.learning_curves(runs)

@@ -72,7 +72,7 @@ def test_a_glyph_mark_is_redrawn_while_it_lies_as_close_to_a_digit_as_most_digit
 
 
 def test_a_short_run_with_few_real_digits_still_gets_guarded_marks(mnist):
-    """Under DigitGuard.REFERENCE digits (the Quick recipe's 12,000) there is nothing held out: fixed limits."""
+    """Under DigitGuard.REFERENCE digits (a short run's) there is nothing held out: fixed limits."""
     from mnist_core.outliers import DigitGuard
 
     guard = DigitGuard(mnist.x_train[:1000])

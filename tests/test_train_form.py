@@ -1,7 +1,7 @@
 """The Train form's state (mnist_core.train_form): what a recipe or an architecture fills in, and what a return
 to the page keeps."""
 
-from mnist_core import architectures, train_form
+from mnist_core import architectures, train_form, training
 
 
 def test_a_first_visit_gets_the_best_recipe_on_all_images():
@@ -13,12 +13,32 @@ def test_a_first_visit_gets_the_best_recipe_on_all_images():
     assert train_form.config(state).limit is None
 
 
-def test_the_quick_recipe_trains_fewer_epochs_on_a_subset():
+def test_the_quick_recipe_trains_fewer_epochs_and_the_form_runs_exactly_the_recipe():
     state = {"train_recipe": "quick"}
     train_form.use_recipe(state)
-    assert (state["train_epochs"], state["train_all"], state["train_limit"]) == (3, False, 12000)
+    quick = architectures.RECIPES["quick"]
+    assert state["train_preset"] == quick.preset and state["train_epochs"] == quick.settings["epochs"]
+    assert state["train_epochs"] < architectures.RECIPES["best"].settings["epochs"]
+    assert state["train_all"] is (quick.settings["limit"] is None)
     cfg = train_form.config(state)
-    assert (cfg.epochs, cfg.limit, cfg.name) == (3, 12000, state["train_name"])
+    assert (cfg.epochs, cfg.limit, cfg.name, cfg.recipe) == (
+        quick.settings["epochs"],
+        quick.settings["limit"],
+        state["train_name"],
+        "quick",
+    )
+    assert cfg == training.TrainConfig.for_recipe("quick", name=state["train_name"])  # what `train --recipe quick` runs
+
+
+def test_the_best_recipes_settings_the_form_does_not_show_still_reach_the_run_and_a_field_changed_wins():
+    state = {}
+    train_form.restore(state)
+    state["train_epochs"] = 4
+    cfg = train_form.config(state)
+    assert cfg.augment_fade == architectures.RECIPES["best"].settings["augment_fade"] > 0
+    assert (cfg.epochs, cfg.recipe) == (4, "best")
+    state["train_all"], state["train_limit"] = False, 5000
+    assert train_form.config(state).limit == 5000
 
 
 def test_a_return_to_the_page_keeps_what_was_typed():

@@ -267,7 +267,9 @@ def test_augmentation_fades_out_over_the_last_steps_of_a_run():
     x = tf.zeros([64, 28, 28, 1])
     augmented = tf.ones([64, 28, 28, 1])
     share = [
-        float(tf.reduce_mean(pipeline.fade_augmentation(x, augmented, tf.constant(step, tf.int64), tf.constant([0, step], tf.int64), 100, 40)))
+        float(
+            tf.reduce_mean(pipeline.fade_augmentation(x, augmented, tf.constant(step, tf.int64), tf.constant([0, step], tf.int64), 100, 40))
+        )
         for step in (0, 60, 80, 99, 100)
     ]
     assert share[0] == share[1] == 1.0  # before the fade: every image augmented
