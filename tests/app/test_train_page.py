@@ -167,6 +167,35 @@ def test_a_finished_run_compares_with_the_active_model_and_can_be_made_active(ti
     assert not any(b.label == "Make it the active model" for b in at.button)
 
 
+def test_finished_runs_are_compared_on_one_chart_of_validation_accuracy_against_minutes(tiny_registry):
+    def epoch(n, accuracy):
+        return {"type": "epoch", "epoch": n, "seconds": 30.0, "loss": 0.1, "accuracy": 0.9, "val_accuracy": accuracy}
+
+    write_run("succeeded", "batch-64", [START, epoch(1, 0.95), epoch(2, 0.97)], ended=time.time(), test_accuracy=0.97)
+    write_run("succeeded", "batch-256", [START, epoch(1, 0.93)], ended=time.time(), test_accuracy=0.93)
+    at = open_page()
+    assert "Which learnt faster" in texts(at.subheader)
+    picked = at.multiselect(key="train_compare")
+    assert sorted(picked.format_func(v) for v in picked.value) == ["batch-256", "batch-64"]
+    chart = at.get("vega_lite_chart")[-1]
+    spec = json.loads(chart.proto.spec)
+    assert spec["encoding"]["x"]["title"] == "Minutes since Start" and spec["encoding"]["y"]["title"] == "Validation accuracy"
+    picked.set_value([])
+    run(at)
+    assert "Pick runs that finished at least one epoch." in texts(at.caption)
+
+
+def test_each_recipe_says_what_it_measured_and_the_page_estimates_its_time(tiny_registry):
+    at = open_page()
+    notes = texts(at.caption)
+    assert any(architectures.RECIPES["best"].note in c for c in notes)
+    assert any(m.startswith("Estimated time: ") for m in texts(at.markdown))
+    at.segmented_control(key="train_recipe").set_value("quick")
+    run(at)
+    assert any(architectures.RECIPES["quick"].note in c for c in texts(at.caption))
+    assert at.selectbox(key="train_preset").value == architectures.RECIPES["quick"].preset
+
+
 def test_a_failed_run_shows_its_reason_and_the_end_of_its_output(tiny_registry):
     folder = write_run("failed", "broken-run", [], ended=time.time(), reason="Something went wrong. Nothing was registered.")
     (folder / jobs.LOG).write_text("Traceback (most recent call last):\n  ...\nValueError: the last line\n")
