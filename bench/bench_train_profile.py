@@ -1,7 +1,8 @@
 """Where a training epoch's time goes: images per second for each part, and the physical limit.
 
     .venv/bin/python -m bench.bench_train_profile            # about 4 minutes on 2 cores
-    .venv/bin/python -m bench.bench_train_profile --quick    # the model steps only, fewer repeats
+    .venv/bin/python -m bench.bench_train_profile --quick    # the studio nets' float32 steps only
+    .venv/bin/python -m bench.bench_train_profile --quick --threads 1,2   # TensorFlow's intra-op, inter-op threads
 
 Parts: drawing the non-digit marks (and DigitGuard's check), the augmentation, the whole tf.data input, each
 preset's forward and backward pass (float32; bfloat16 mixed precision and XLA for the studio nets), the
@@ -72,7 +73,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--threads", help="INTRA,INTER: TensorFlow's thread pools (default: its own choice, one per core)")
     args = p.parse_args()
+    if args.threads:
+        intra, inter = (int(n) for n in args.threads.split(","))
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
     bs = args.batch_size
     ds = data.load_dataset(None, report=lambda m: None)
     x, y = ds.x_train[:57_000], ds.y_train[:57_000]
@@ -99,7 +105,8 @@ def main() -> None:
         it = iter(pipeline.make_dataset(x, y, bs, shuffle=True, augment=True, seed=0))
         rows.append(("tf.data input, augmented (both cores)", f"{rate(lambda: [next(it) for _ in range(60)], 60 * bs):,.0f} img/s", ""))
 
-    for preset in architectures.PRESETS:
+    studio = [p for p in architectures.PRESETS if p.startswith("studio")]
+    for preset in studio if args.quick else architectures.PRESETS:
         flops = architectures.forward_flops(preset)
         train = train_step_rate(preset, bs)
         share = 3 * flops * train / 1e9
@@ -107,7 +114,7 @@ def main() -> None:
                      f"{flops / 1e6:.1f} MFLOP/image forward; x3 for a step = {share:.0f} GFLOP/s, {share / cv32:.0%} of the conv peak"))  # fmt: skip
         if not args.quick:
             rows.append((f"{preset}: forward only (inference)", f"{forward_rate(preset):,.0f} img/s", ""))
-    for preset in [p for p in architectures.PRESETS if p.startswith("studio")]:
+    for preset in [] if args.quick else studio:
         rows.append((f"{preset}: bfloat16 mixed precision", f"{train_step_rate(preset, bs, 'mixed_bfloat16'):,.0f} img/s", ""))
         rows.append((f"{preset}: XLA (jit_compile)", f"{train_step_rate(preset, bs, jit=True):,.0f} img/s", ""))
         rows.append((f"{preset}: batch 512", f"{train_step_rate(preset, 512):,.0f} img/s", ""))

@@ -17,7 +17,11 @@ DEFAULT_LIMIT = 5000
 
 
 def use_preset_defaults(state: MutableMapping) -> None:
-    """The chosen architecture's own settings, and a fresh model name."""
+    """The chosen architecture's own settings, and a fresh model name. Another architecture than the recipe's
+    leaves the recipe: its settings would no longer be what the run is."""
+    recipe = architectures.RECIPES.get(state.get("train_recipe"))
+    if recipe is not None and recipe.preset != state["train_preset"]:
+        state["train_recipe"] = None
     d = architectures.PRESETS[state["train_preset"]].defaults
     state.update({field: d[setting] for setting, field in FIELDS.items()})
     state["train_name"] = registry.suggest_name(state["train_preset"])

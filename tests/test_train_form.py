@@ -59,3 +59,4 @@ def test_choosing_an_architecture_resets_its_settings_and_suggests_a_new_name():
     train_form.use_preset_defaults(state)
     assert state["train_epochs"] == architectures.PRESETS["seed000"].defaults["epochs"]
     assert state["train_name"].startswith("seed000")
+    assert state["train_recipe"] is None and train_form.config(state).recipe is None  # no longer the Best recipe
