@@ -64,9 +64,7 @@ def _show_card(info: registry.ModelInfo) -> None:
     cols = st.columns(3)
     cols[0].metric("Test accuracy", f"{test['accuracy']:.2%}" if "accuracy" in test else "-")
     cols[1].metric("Parameters", f"{card.get('parameters', 0):,}")
-    cols[2].metric(
-        "Training time", formatting.duration(cards.run_seconds(card)), help="The whole run: loading, training, evaluating, calibrating"
-    )
+    cols[2].metric("Training time", formatting.duration(cards.run_seconds(card)), help=cards.WHOLE_RUN)
     if card.get("reproduce"):
         st.caption("Reproduce with")
         st.code(card["reproduce"], language="bash")

@@ -127,16 +127,16 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from mnist_core import data, registry, training
+    from mnist_core import calibration, data, pipeline, registry, training
 
     info = registry.get(args.model) if args.model else registry.active()[0]
     config = training.TrainConfig.from_dict(info.card.get("config") or {})
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
-    val = training.held_out(config, dataset)
+    val = pipeline.held_out(config, dataset.x_train, dataset.y_train)
     if val is None:
         _err(f"{info.name} was trained without a validation split, so there is nothing held out to calibrate it on.")
         return 2
-    entry = training.calibration_entry(registry.load_model(info.name), val, (dataset.x_test, dataset.y_test))
+    entry = calibration.card_entry(registry.load_model(info.name), val, (dataset.x_test, dataset.y_test))
     registry.update_card(info.name, {"calibration": entry})
     print(
         f"{info.name}: temperature {entry['temperature']:.3f}, digit threshold {entry['threshold']:.4f} "

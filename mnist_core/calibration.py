@@ -142,3 +142,18 @@ def card_metrics(entry: dict, test_probs: np.ndarray, test_labels: np.ndarray) -
         {"label": "Temperature", "value": f"{entry['temperature']:.2f}"},
         {"label": "Test digits refused", "value": formatting.percent(entry["test_refused"], 2)},
     ]
+
+
+def card_entry(model, val, test, test_probs: np.ndarray | None = None) -> dict:
+    """The card's calibration: temperature and digit threshold fitted on ``val``, then measured on ``test``."""
+    from mnist_core import evaluation
+
+    entry = fit(evaluation.predict_in_batches(model, val[0]), val[1])
+    if test_probs is None:
+        test_probs = evaluation.predict_in_batches(model, test[0])
+    cal = Calibration.from_card({"calibration": entry})
+    calibrated = cal.apply(test_probs)
+    entry["test_ece"] = round(expected_calibration_error(calibrated, test[1]), 5)
+    entry["test_refused"] = round(float((~cal.is_digit(calibrated)).mean()), 5)
+    entry["test_reliability"] = reliability(calibrated, test[1])
+    return entry

@@ -79,6 +79,9 @@ def health_warning(history: dict[str, list[float]], test_accuracy: float | None 
     return None
 
 
+WHOLE_RUN = "The whole run: loading, training, evaluating, calibrating"  # what run_seconds counts
+
+
 def run_seconds(card: dict) -> float | None:
     """The whole run that made a model (start to registered); the fit alone for a card that predates that record."""
     return card.get("run_seconds", card.get("training_seconds"))

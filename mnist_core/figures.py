@@ -95,11 +95,7 @@ def headline_metrics(ev, card: Mapping) -> list[dict]:
         {"label": "Loss", "value": f"{ev.loss:.4f}", "help": "Mean cross-entropy on the test set"},
         {"label": f"Errors (of {len(ev.y_true):,})", "value": f"{len(ev.errors):,}"},
         {"label": "Parameters", "value": "-" if params is None else f"{params:,}"},
-        {
-            "label": "Training time",
-            "value": formatting.duration(cards.run_seconds(card)),
-            "help": "The whole run: loading, training, evaluating, calibrating",
-        },
+        {"label": "Training time", "value": formatting.duration(cards.run_seconds(card)), "help": cards.WHOLE_RUN},
     ]
 
 

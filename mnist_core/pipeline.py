@@ -146,3 +146,11 @@ def split_train_val(x: np.ndarray, y: np.ndarray, val_split: float, seed: int):
 
 
 # ---------------------------------------------------------------- fit
+
+
+def held_out(config, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The validation images a run held out of the training images (x, y), found again from its settings (the split
+    is seeded)."""
+    if config.limit:
+        x, y = x[: config.limit], y[: config.limit]
+    return split_train_val(x, y, config.val_split, config.seed)[1]

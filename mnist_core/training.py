@@ -26,17 +26,10 @@ from mnist_core.pipeline import make_dataset, split_train_val
 
 OnEvent = Callable[[run_events.Event], None]
 
-LIMITS = {
-    "epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5),
-    "label_smoothing": (0.0, 0.5), "augment_fade": (0.0, 1.0),
-}  # fmt: skip
-LABELS = {
-    "epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split",
-    "label_smoothing": "Label smoothing", "augment_fade": "Augmentation fade-out",
-}  # fmt: skip
+LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5), "label_smoothing": (0.0, 0.5), "augment_fade": (0.0, 1.0)}  # fmt: skip
+LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split", "label_smoothing": "Label smoothing", "augment_fade": "Augmentation fade-out"}  # fmt: skip
 STRATEGIES = ("default", "mirrored", "multiworker")
 SCHEDULES = ("cosine", "constant")
-# The default model's stroke/pose augmentation (see BENCHMARKS.md for what it buys).
 NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
 # The user's own samples are repeated until they make up this share of every epoch: 50 samples
 # among 57,000 MNIST images would otherwise be 0.09 % of the gradient and change nothing.
@@ -209,7 +202,7 @@ class TrainResult:
     replicas: int = 1  # model copies trained in sync (GPUs, workers)
 
 
-# ---------------------------------------------------------------- data pipeline
+# ---------------------------------------------------------------- fit
 
 
 def train(
@@ -272,10 +265,8 @@ def train(
         fit_model = members or model
         compile_model(fit_model, config, total_steps, members=members is not None)
 
-    train_ds = make_dataset(
-        x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed,
-        total_steps=total_steps, fade_steps=round(config.augment_fade * total_steps),
-    )  # fmt: skip
+    fade = {"total_steps": total_steps, "fade_steps": round(config.augment_fade * total_steps)}  # augmentation fades out
+    train_ds = make_dataset(x_train, y_train, config.batch_size, shuffle=True, augment=config.augment, seed=config.seed, **fade)
     val_ds = make_dataset(*val, 1024, shuffle=False, augment=False, seed=0) if val else None
     progress = ProgressCallback(on_event, should_stop, steps_per_epoch, config.batch_size, model, bn_images)
     callbacks = [progress, *callbacks]
@@ -325,29 +316,6 @@ def train(
 SAMPLES_FILE = "samples.npz"
 
 
-def held_out(config: TrainConfig, dataset) -> tuple[np.ndarray, np.ndarray] | None:
-    """The validation images a run held out, found again from its settings (the split is seeded)."""
-    x, y = dataset.x_train, dataset.y_train
-    if config.limit:
-        x, y = x[: config.limit], y[: config.limit]
-    return split_train_val(x, y, config.val_split, config.seed)[1]
-
-
-def calibration_entry(model: keras.Model, val, test, test_probs: np.ndarray | None = None) -> dict:
-    """The card's calibration: temperature and digit threshold fitted on ``val``, then measured on ``test``."""
-    from mnist_core import calibration, evaluation
-
-    entry = calibration.fit(evaluation.predict_in_batches(model, val[0]), val[1])
-    if test_probs is None:
-        test_probs = evaluation.predict_in_batches(model, test[0])
-    cal = calibration.Calibration.from_card({"calibration": entry})
-    calibrated = cal.apply(test_probs)
-    entry["test_ece"] = round(calibration.expected_calibration_error(calibrated, test[1]), 5)
-    entry["test_refused"] = round(float((~cal.is_digit(calibrated)).mean()), 5)
-    entry["test_reliability"] = calibration.reliability(calibrated, test[1])
-    return entry
-
-
 def train_and_register(
     config: TrainConfig,
     dataset,
@@ -365,7 +333,7 @@ def train_and_register(
     Returns the registered ``ModelInfo``; None when the run was cancelled (nothing saved) or on a worker that
     is not the chief (the chief registers).
     """
-    from mnist_core import evaluation, registry
+    from mnist_core import calibration, evaluation, registry
 
     started = time.time() if started is None else started
     name = registry.check_name(config.name or registry.suggest_name(config.preset))
@@ -381,9 +349,8 @@ def train_and_register(
         if not me.chief:
             on_event = lambda e: None  # noqa: E731  (only the chief reports)
     try:
-        result = train(
-            config, (dataset.x_train, dataset.y_train), on_event, should_stop, strategy=strategy, backup=backup, callbacks=callbacks
-        )
+        data = (dataset.x_train, dataset.y_train)
+        result = train(config, data, on_event, should_stop, strategy=strategy, backup=backup, callbacks=callbacks)
     except tf.errors.OpError as exc:
         if me is None:
             raise
@@ -417,7 +384,7 @@ def train_and_register(
         card["warning"] = warning
     if result.val is not None:
         on_event(run_events.Calibrating())
-        card["calibration"] = calibration_entry(result.model, result.val, (dataset.x_test, dataset.y_test), probs)
+        card["calibration"] = calibration.card_entry(result.model, result.val, (dataset.x_test, dataset.y_test), probs)
     buf = __import__("io").BytesIO()
     np.savez_compressed(buf, probs=probs.astype(np.float16))
     extra = {evaluation.cache_file(Path("."), dataset.fingerprint).name: buf.getvalue()}
