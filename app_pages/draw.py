@@ -90,7 +90,7 @@ def show_what_the_model_sees(model, reading, heat) -> None:
 def draw_and_read(model) -> None:
     """Reruns alone at each stroke, so the rest of the app is not redrawn.
 
-    The order is for speed (issue 16): the reading is made from what the canvas sent and written first; the
+    The order is for speed: the reading is made from what the canvas sent and written first; the
     saliency is computed while the browser draws it; only then come the canvas and its controls again
     (the browser keeps showing the old ones until then), the sample controls and the pictures."""
     initial = {"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)}

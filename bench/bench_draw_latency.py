@@ -17,7 +17,7 @@ It also times, in this process, the work the page does for one stroke before and
 "Prediction" is written (PNG decode + ``read_canvas``; then ``saliency``), as CPU time and wall time,
 since wall times on a shared machine mostly measure the other processes.
 
-Each sample is split (issue 16): mouse-up -> the drawing sent (``WebSocket.send``: the component's send
+Each sample is split: mouse-up -> the drawing sent (``WebSocket.send``: the component's send
 delay, 0 here and 200 ms in the package as shipped, and its PNG); sent -> the server's first message back (the
 rerun's first delta); -> the Prediction in the DOM; -> the page settled (the last DOM change after it, once the
 app is idle).

@@ -4,7 +4,7 @@ the app's own paths: how many digits are read right, how many non-digits refused
 A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, drawn as the canvas draws them),
 with held-out sets of non-digits that no training generator draws (``bench/unseen.py``). ``--fresh`` adds the
 sets written before the model after studio-v4 was trained (``bench/fresh.py``): score a model there once chosen.
-``--listed`` / ``--final``: the kinds issue 15 lists in two new hands (``bench/listed.py``); hand B only once.
+``--listed`` / ``--final``: the listed kinds in two new hands (``bench/listed.py``); hand B only once.
 ``--after``: pictures and letters written before studio-v8's results were seen (``bench/after.py``).
 
     .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh] [--listed] [--final] [--after]
@@ -83,7 +83,7 @@ def main() -> None:
     p.add_argument("--model", action="append")
     p.add_argument("--per-kind", type=int, default=4)
     p.add_argument("--fresh", action="store_true", help="also the sets of bench/fresh.py (for a model already chosen)")
-    p.add_argument("--listed", action="store_true", help="also bench/listed.py's hand A (the kinds issue 15 lists)")
+    p.add_argument("--listed", action="store_true", help="also bench/listed.py's hand A (the listed kinds)")
     p.add_argument("--final", action="store_true", help="also bench/listed.py's hand B (read once, for the model chosen)")
     p.add_argument("--after", action="store_true", help="also bench/after.py (written before studio-v8 was scored)")
     args = p.parse_args()

@@ -1,4 +1,4 @@
-"""The kinds of non-digits issue 15 lists, drawn in two new hands, written on 2026-12-04 (session 8) before any
+"""The listed kinds of non-digits, drawn in two new hands, written on 2026-12-04 before any
 model after studio-v4 was trained on them or scored there.
 
 Letters no digit resembles (A E F H K M N R W X) and the shapes the issue names (star, heart, house, arrow, plus,

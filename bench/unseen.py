@@ -2,7 +2,7 @@
 
 ``UNSEEN``: pictures a user might doodle (key, umbrella, lightning, note, crown, car, cat, candle, kite, boat,
 cup, eye, bell, fork, tick, ladder, bow tie, leaf), made here with their own strokes. ``LETTERS``: the letters
-issue 15 names (A E F H K M N R W X), drawn here in other hands than ``mnist_core.outliers`` draws them (curved,
+the listed kinds name (A E F H K M N R W X), drawn here in other hands than ``mnist_core.outliers`` draws them (curved,
 lowercase, serifs). Neither informs training: ``mnist_core.outliers`` draws none of these pictures, and its
 letters are its own strokes.
 

@@ -78,7 +78,7 @@ def test_default_model_refuses_a_heart_drawn_on_the_canvas(default_predictor, pe
 
 
 def test_default_model_does_not_refuse_digits_drawn_on_the_canvas(default_predictor, mnist):
-    """Issue 15's goal: at most 0.5 % of real digits refused; here 200 MNIST test digits redrawn with the page's pen."""
+    """The goal: at most 0.5 % of real digits refused; here 200 MNIST test digits redrawn with the page's pen."""
     readings = [
         default_predictor.read_canvas(
             inputs.canvas_rgba(mnist.x_test[i], i, size=336, stroke_width=24, background=(255, 255, 255), colour=(17, 17, 17))
