@@ -39,9 +39,9 @@ def _alike(config, models: list[registry.ModelInfo] | None) -> list[tuple[dict, 
     return [(m.card, 1.0 if m.preset == config.preset else flops(config.preset) / flops(m.preset)) for m in chosen]
 
 
-def seconds_per_image(config, models: list[registry.ModelInfo] | None = None) -> float | None:
-    """The median over earlier runs (scaled to this preset's work per image); None if none was timed."""
-    rates = [r * scale for c, scale in _alike(config, models) if (r := _seconds_per_image(c)) is not None]
+def _median_rate(cards: list[tuple[dict, float]]) -> float | None:
+    """Seconds per image: the median over earlier runs (scaled to this preset's work per image); None if none was timed."""
+    rates = [r * scale for c, scale in cards if (r := _seconds_per_image(c)) is not None]
     return statistics.median(rates) if rates else None
 
 
@@ -52,8 +52,9 @@ def training_images(config) -> int:
 
 def run_seconds(config, models: list[registry.ModelInfo] | None = None) -> float | None:
     """The whole run's wall time, from Start to registered, or None when no earlier run was timed."""
-    rate = seconds_per_image(config, models)
+    cards = _alike(config, models)  # the registry is read once
+    rate = _median_rate(cards)
     if rate is None:
         return None
-    around = [s for c, _ in _alike(config, models) if (s := _around_fit(c)) is not None]
+    around = [s for c, _ in cards if (s := _around_fit(c)) is not None]
     return (statistics.median(around) if around else STARTUP_SECONDS) + rate * training_images(config) * config.epochs
