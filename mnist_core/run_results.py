@@ -96,10 +96,13 @@ def learning_curves(runs: list[jobs.Run]) -> pd.DataFrame:
     for r in runs:
         started = r.status.get("started")
         for e in run_events.read(r.path) if started else []:
-            if isinstance(e, run_events.Epoch) and e.time and (e.val_accuracy or e.accuracy) is not None:
-                held_out = e.val_accuracy is not None
+            if not isinstance(e, run_events.Epoch) or not e.time:
+                continue
+            held_out = e.val_accuracy is not None
+            accuracy = e.val_accuracy if held_out else e.accuracy
+            if accuracy is not None:
                 rows.append({"run": r.name, "minutes": (e.time - started) / 60, "epoch": e.epoch,
-                             "accuracy": e.val_accuracy if held_out else e.accuracy, "on": "validation" if held_out else "training"})  # fmt: skip
+                             "accuracy": accuracy, "on": "validation" if held_out else "training"})  # fmt: skip
     return pd.DataFrame(rows, columns=["run", "minutes", "epoch", "accuracy", "on"])
 
 
