@@ -1,10 +1,14 @@
-"""One handwritten digit photographed the ways people photograph paper: how often the app reads exactly that digit.
+"""Handwriting photographed the ways people photograph paper: how often the app reads exactly what is written.
 
-200 MNIST test digits (seed 5), each written 160 px tall on a 400x400 page unless the condition says otherwise,
-blurred, noised and saved as JPEG, then read by ``Predictor.read`` (the Upload page's and the CLI's path).
-"Exact" is one accepted digit, the right one; "none" counts photos with no accepted digit, "several" with more.
+Single digits: 200 MNIST test digits (seed 5), each written 160 px tall on a 400x400 page unless the condition
+says otherwise, blurred, noised and saved as JPEG; then the scenes of ``bench.photo_scenes`` (a note on a desk,
+a page at an angle, a hard shadow, a margin and a coffee stain) with the same digits. Whole numbers: 24 numbers
+of 2-5 MNIST test digits (seed 7) in each scene. All are read by ``Predictor.read`` (the Upload page's and the
+CLI's path). "Exact" is the accepted digits, in order, and nothing else: one digit, the right one, for a single
+digit; "none" counts photos with no accepted digit, "several" with more than written, "refused" photos where a
+mark was refused as not a digit.
 
-    .venv/bin/python -m bench.bench_photo_conditions [--model NAME] [--count 200]
+    .venv/bin/python -m bench.bench_photo_conditions [--model NAME] [--count 200] [--numbers 24] [--only scenes]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
+from bench.photo_scenes import SCENES
 from mnist_core import synthetic
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
@@ -76,22 +81,43 @@ CONDITIONS = {
 }
 
 
+def _read(model: Predictor, photo: bytes) -> tuple[str, int]:
+    readings = model.read(photo)
+    return "".join(str(r.digit) for r in readings if r.is_digit), sum(not r.is_digit for r in readings)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model")
     p.add_argument("--count", type=int, default=200)
+    p.add_argument("--numbers", type=int, default=24)
+    p.add_argument("--only", choices=["scenes"], help="skip the plain conditions")
     args = p.parse_args()
     model, data = Predictor.load(args.model), load_dataset()
     picks = np.random.default_rng(5).choice(len(data.x_test), args.count, replace=False)
-    print(f"model {model.name}, {args.count} MNIST test digits each")
-    for name, make in CONDITIONS.items():
+    print(f"model {model.name}, {args.count} MNIST test digits each; {args.numbers} numbers a scene")
+    singles = {} if args.only else dict(CONDITIONS)
+    singles |= {name: (lambda scene: lambda d, rng: scene([d], rng))(scene) for name, scene in SCENES.items()}
+    for name, make in singles.items():
         rng = np.random.default_rng(6)
-        exact = none = several = 0
+        exact = none = several = refused = 0
         for i in picks:
-            digits = [r for r in model.read(make(data.x_test[i], rng)) if r.is_digit]
-            exact += len(digits) == 1 and digits[0].digit == data.y_test[i]
-            none, several = none + (not digits), several + (len(digits) > 1)
-        print(f"  {name:36} exact {exact / args.count:6.1%}   none {none:>3}   several {several:>3}", flush=True)
+            read, not_digits = _read(model, make(data.x_test[i], rng))
+            exact += read == str(data.y_test[i])
+            none, several, refused = none + (not read), several + (len(read) > 1), refused + (not_digits > 0)
+        print(f"  {name:36} exact {exact / args.count:6.1%}   none {none:>3}   several {several:>3}   refused {refused:>3}", flush=True)
+    print("whole numbers")
+    for name, scene in SCENES.items():
+        rng = np.random.default_rng(7)
+        exact, misses = 0, []
+        for _ in range(args.numbers):
+            idx = rng.choice(len(data.x_test), int(rng.integers(2, 6)), replace=False)
+            truth = "".join(str(data.y_test[i]) for i in idx)
+            read, not_digits = _read(model, scene([data.x_test[i] for i in idx], rng))
+            exact += read == truth and not not_digits
+            if read != truth or not_digits:
+                misses.append(f"{truth}->{read}" + (f"+{not_digits}?" if not_digits else ""))
+        print(f"  {name:36} exact {exact}/{args.numbers}   misses: {' '.join(misses[:8])}", flush=True)
 
 
 if __name__ == "__main__":
