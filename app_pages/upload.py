@@ -41,17 +41,21 @@ def images_to_read() -> list[tuple[str, bytes]]:
 @st.cache_data(max_entries=64, show_spinner="Reading ...")
 def read_image(_model, model_name: str, data: bytes):
     """The digits of one image and the image with them boxed; cached so reruns do not read it again."""
-    readings = _model.read(data)
+    photo = _model.read_photo(data)
+    readings = photo.readings
     labels = ["not a digit" if not r.is_digit else f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
-    return readings, boxed_image(decode(data), [r.box for r in readings], labels, refused=[not r.is_digit for r in readings])
+    boxes, refused = [r.box for r in readings], [not r.is_digit for r in readings]
+    return readings, boxed_image(decode(data), boxes, labels, refused=refused, page=photo.page), photo.page is not None
 
 
-def show_image(name: str, boxed, readings, key: str) -> None:
+def show_image(name: str, boxed, readings, key: str, on_paper: bool = False) -> None:
     """The image with a box on each digit, the number read, and what the model saw for each digit."""
     with st.container(border=True):
         st.markdown(f"**{plain(name)}**")
         picture, numbers = st.columns([3, 2], gap="medium")
         picture.image(boxed)
+        if on_paper:
+            picture.caption("Read on the paper found in the photo (outlined in green), straightened; the desk around it is ignored.")
         with numbers:
             if not readings:
                 st.info("No handwriting found in this image.", icon=":material/search_off:")
@@ -89,11 +93,11 @@ if model is None:
 rows: list[dict] = []
 for position, (name, data) in enumerate(images_to_read()):
     try:
-        readings, boxed = read_image(model, model.name, data)
+        readings, boxed, on_paper = read_image(model, model.name, data)
     except ImageError as exc:
         st.error(f"**{plain(name)}**: {exc}", icon=":material/broken_image:")
         continue
-    show_image(name, boxed, readings, key=f"upload-{position}")
+    show_image(name, boxed, readings, key=f"upload-{position}", on_paper=on_paper)
     rows += table_rows(name, readings)
 
 if rows:

@@ -81,6 +81,10 @@ CONDITIONS = {
 }
 
 
+def _single(scene):
+    return lambda digit, rng: scene([digit], rng)
+
+
 def _read(model: Predictor, photo: bytes) -> tuple[str, int]:
     readings = model.read(photo)
     return "".join(str(r.digit) for r in readings if r.is_digit), sum(not r.is_digit for r in readings)
@@ -97,7 +101,7 @@ def main() -> None:
     picks = np.random.default_rng(5).choice(len(data.x_test), args.count, replace=False)
     print(f"model {model.name}, {args.count} MNIST test digits each; {args.numbers} numbers a scene")
     singles = {} if args.only else dict(CONDITIONS)
-    singles |= {name: (lambda scene: lambda d, rng: scene([d], rng))(scene) for name, scene in SCENES.items()}
+    singles |= {name: _single(scene) for name, scene in SCENES.items()}
     for name, make in singles.items():
         rng = np.random.default_rng(6)
         exact = none = several = refused = 0

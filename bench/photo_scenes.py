@@ -103,7 +103,12 @@ def tilted_page(digits: list[np.ndarray], rng: np.random.Generator, whole: bool 
     half_bottom = rng.uniform(0.36, 0.44) * w if not whole else rng.uniform(0.3, 0.36) * w
     half_top = half_bottom * (1 - squeeze)
     cx = w / 2 + rng.uniform(-30, 30)
-    quad = [(cx - half_top + lean, margin_y), (cx + half_top + lean, margin_y), (cx + half_bottom, h - margin_y), (cx - half_bottom, h - margin_y)]
+    quad = [
+        (cx - half_top + lean, margin_y),
+        (cx + half_top + lean, margin_y),
+        (cx + half_bottom, h - margin_y),
+        (cx - half_bottom, h - margin_y),
+    ]
     coeffs = _perspective(quad, [(0, 0), (pw, 0), (pw, ph), (0, ph)])
     warped = page.transform((w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
     mask = Image.new("L", (w, h), 0)
@@ -124,17 +129,39 @@ def _perspective(dst: list[tuple[float, float]], src: list[tuple[float, float]])
 
 
 def hard_shadow(digits: list[np.ndarray], rng: np.random.Generator) -> bytes:
-    """A phone or a hand between the lamp and the page: a dark region with a sharp edge through the writing."""
+    """A phone or a hand between the lamp and the page: a dark shape with a sharp edge through the writing
+    (a straight edge, a phone's rectangle coming in from one side, or a hand's palm and fingers)."""
     w, h = 520, 420
     height = 160 if len(digits) == 1 else min(110, 380 / len(digits))
     ink = writing(digits, (w, h), height, rng)
     page = np.asarray(_paint(ink, PAPER, PENS[int(rng.integers(len(PENS)))]), np.float32)
     rows, cols = np.nonzero(ink > 0.5)
     cy, cx = rows.mean() + rng.uniform(-0.3, 0.3) * height, cols.mean() + rng.uniform(-0.3, 0.3) * height
-    theta = rng.uniform(0, np.pi)
-    yy, xx = np.mgrid[0:h, 0:w]
-    side = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta)
-    dark = Image.fromarray(((side > 0) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
+    shape = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(shape)
+    theta = rng.uniform(0, 2 * np.pi)
+    along, across = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
+    kind = rng.choice(["edge", "phone", "hand"])  # sized as a real phone (7 cm) and hand beside 1-2 cm digits
+    if kind == "edge":  # everything on one side of a line through the writing
+        far = 2 * (w + h)
+        draw.polygon([tuple(p) for p in ((cx, cy) + far * np.array([across, across + along, -across + along, -across]))], fill=255)
+    elif kind == "phone":  # a long rectangle from beyond the page, its end in the writing
+        half = rng.uniform(1.2, 2.0) * height
+        end, start = np.array([cx, cy]), np.array([cx, cy]) + 2 * (w + h) * along
+        draw.polygon([tuple(p) for p in (end + half * across, start + half * across, start - half * across, end - half * across)], fill=255)
+    else:  # a palm beyond the writing, four fingers side by side reaching into it, a thumb apart
+        r = rng.uniform(2.0, 2.8) * height
+        palm = np.array([cx, cy]) + along * rng.uniform(1.6, 2.2) * r
+        draw.ellipse((palm[0] - r, palm[1] - r, palm[0] + r, palm[1] + r), fill=255)
+        width = 0.34 * r
+        for k, reach in enumerate(rng.uniform(1.3, 2.0, 4)):
+            base = palm + across * (k - 1.5) * 0.3 * r  # fingers together: no light between them
+            tip = base - along * reach * r
+            draw.line([tuple(base), tuple(tip)], fill=255, width=int(width))
+            draw.ellipse((tip[0] - width / 2, tip[1] - width / 2, tip[0] + width / 2, tip[1] + width / 2), fill=255)
+        thumb = palm + across * 1.1 * r - along * 0.3 * r
+        draw.line([tuple(palm), tuple(thumb - along * 0.4 * r)], fill=255, width=int(width * 1.1))
+    dark = shape.filter(ImageFilter.GaussianBlur(rng.uniform(0, 1.5)))
     depth = rng.uniform(0.3, 0.6)
     page *= (1 - depth * np.asarray(dark, np.float32) / 255)[..., None]
     return _finish(Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)), rng)

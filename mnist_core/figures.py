@@ -1,8 +1,5 @@
-"""Figures shared by the pages and the CLI: digit tiles and grids, heatmaps, curves.
-
-Interactive charts are Altair specs (the pages hand them to ``st.altair_chart``); static
-pictures are numpy images or matplotlib figures. Nothing here imports streamlit.
-"""
+"""Figures shared by the pages and the CLI: digit tiles and grids, heatmaps, curves. Interactive charts are Altair
+specs (the pages hand them to ``st.altair_chart``); static pictures are numpy images or matplotlib figures."""
 
 from __future__ import annotations
 
@@ -348,7 +345,7 @@ def random_indices(n: int, k: int, seed: int = 0) -> np.ndarray:
 
 # ---------------------------------------------------------------- reading pages (Draw, Upload)
 
-REFUSED = "#d97706"  # amber: a mark that is not a digit
+REFUSED, PAGE = "#d97706", "#059669"  # amber: a mark that is not a digit; green: the paper found in a photo
 HIGHLIGHT, MUTED = "#4f46e5", "#cbd5e1"  # the app's primary colour; the other classes
 MIN_SIDE = 240  # px: a smaller image is shown enlarged, or an 8x8 scan is a dot on the page
 
@@ -359,9 +356,10 @@ def boxed_image(
     labels: Sequence[str],
     max_side: int = 1200,
     refused: Sequence[bool] | None = None,
+    page: np.ndarray | None = None,
 ) -> Image.Image:
-    """The image in RGB, at most ``max_side`` pixels wide or tall (a tiny scan enlarged, pixel by pixel, to about
-    ``MIN_SIDE``), with a labelled box on each mark found; the marks ``refused`` (not digits) in another colour."""
+    """The image in RGB, at most ``max_side`` px wide or tall (a tiny scan enlarged to about ``MIN_SIDE``), a labelled box
+    on each mark, those ``refused`` (not digits) in another colour, and the outline of the ``page`` found (4 corners)."""
     out = _displayable(image)
     longest = max(out.size)
     scale = max_side / longest if longest > max_side else max(1, MIN_SIDE // longest)
@@ -372,6 +370,8 @@ def boxed_image(
     side = max(out.size)
     line = max(2, round(side / 250))
     font = ImageFont.load_default(size=max(12, round(side / 24)))
+    if page is not None:
+        draw.polygon([(float(x) * scale, float(y) * scale) for x, y in page], outline=PAGE, width=line)
     for box, label, no in zip(boxes, labels, refused or [False] * len(boxes), strict=True):
         colour = REFUSED if no else HIGHLIGHT
         x0, y0, x1, y1 = (round(v * scale) for v in box)

@@ -40,6 +40,16 @@ class DigitReading:
     digit_score: float = 1.0  # the largest calibrated probability, the score behind is_digit
 
 
+@dataclass
+class PhotoReading:
+    readings: list[DigitReading]  # every mark found, left to right, line by line
+    page: np.ndarray | None  # (4, 2) corners of the paper found in the photo (a note on a desk), or None
+
+    @property
+    def number(self) -> str:
+        return "".join(str(r.digit) for r in self.readings if r.is_digit)
+
+
 def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
     """The k most likely digits with their probabilities, most likely first."""
     p = np.asarray(probs, dtype=np.float64).reshape(-1)
@@ -175,11 +185,16 @@ class Predictor:
 
     def read(self, data: bytes | Image.Image | np.ndarray) -> list[DigitReading]:
         """Every digit of an image (bytes, PIL image or array), left to right; ImageError when unreadable."""
-        digits = preprocess.from_image(data)
-        if not digits:
-            return []
-        probs = self.predict_proba(np.stack([d.image for d in digits]))
-        return [reading(p, d, self.calibration.threshold) for p, d in zip(probs, digits, strict=True)]
+        return self.read_photo(data).readings
+
+    def read_photo(self, data: bytes | Image.Image | np.ndarray) -> PhotoReading:
+        """Like ``read``, with the paper the digits were found on, when the photo shows one lying on a desk."""
+        found = preprocess.find_digits(data)
+        page = None if found.page is None else found.page.corners
+        if not found.digits:
+            return PhotoReading([], page)
+        probs = self.predict_proba(np.stack([d.image for d in found.digits]))
+        return PhotoReading([reading(p, d, self.calibration.threshold) for p, d in zip(probs, found.digits, strict=True)], page)
 
 
 def read_file_entry(predictor: Predictor, path: Path) -> dict:

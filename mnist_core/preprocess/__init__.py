@@ -21,18 +21,20 @@ from PIL import Image
 from mnist_core.preprocess.decode import FORMATS, MAX_BYTES, MAX_PIXELS, ImageError, _array_to_grey, _grey, _numeric, _unit, decode
 from mnist_core.preprocess.ink import _ink
 from mnist_core.preprocess.normalise import BOX, CENTRE, INK_LEVEL, SIDE, STROKE, normalize
+from mnist_core.preprocess.page import Page, find_page
 from mnist_core.preprocess.segment import Box, _segment
 
 # The pipeline, a module each: decode -> ink -> segment -> normalise. These are its entry points.
 __all__ = [
-    "BOX", "CENTRE", "FORMATS", "INK_LEVEL", "MAX_BYTES", "MAX_PIXELS", "SIDE", "STROKE", "Box", "Digit", "ImageError",
-    "canvas_digit", "canvas_ink", "decode", "from_canvas", "from_image", "normalize",
+    "BOX", "CENTRE", "FORMATS", "INK_LEVEL", "MAX_BYTES", "MAX_PIXELS", "SIDE", "STROKE", "Box", "Digit", "Found", "ImageError",
+    "Page", "canvas_digit", "canvas_ink", "decode", "find_digits", "from_canvas", "from_image", "normalize",
 ]  # fmt: skip
 
 
 WORK_PIXELS = 1_500_000  # photos are segmented at no more than this many pixels
 SMALL_IMAGE = 128  # px, longest side: a low-resolution scan of a digit or two, read with paper around it
 SMALL_SIDE = 64  # px: smaller images are enlarged to this first
+PAGE_INSET = 0.015  # of the page's size: its edge, where paper meets desk, is not read
 
 
 @dataclass
@@ -91,11 +93,22 @@ def canvas_digit(rgba: np.ndarray) -> Digit | None:
     return Digit(box=(int(x0), int(y0), int(x1), int(y1)), image=image, crop=crop)
 
 
+@dataclass
+class Found:
+    digits: list[Digit]
+    page: Page | None  # the paper found in a photo (a note on a desk, a page at an angle), in the image's pixels
+
+
 def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     """Every digit in a photo, scan or image file, left to right (lines top to bottom).
 
     An empty list means no digit was found; an unreadable input raises ImageError.
     """
+    return find_digits(data).digits
+
+
+def find_digits(data: bytes | Image.Image | np.ndarray) -> Found:
+    """Like ``from_image``, with the paper found around the digits, if the photo shows one."""
     grey_full = _array_to_grey(data) if isinstance(data, np.ndarray) else _grey(decode(data))
     w, h = grey_full.size
     scale = min(1.0, math.sqrt(WORK_PIXELS / (w * h)))
@@ -103,14 +116,16 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
     small = grey_full.resize(size, Image.Resampling.BOX) if size != grey_full.size else grey_full
     grey = np.asarray(small, dtype=np.float32) / 255.0
     if min(grey.shape) < 8:
-        return []
-    page, pad = grey, 0
+        return Found([], None)
+    paper, found = None, []
     if max(grey.shape) <= SMALL_IMAGE:  # a small tight crop: its strokes are thick for its size, and touch its edges
-        page, pad = _with_paper_around(grey)
-        grey = page[pad:-pad, pad:-pad]  # enlarged when tiny: the boxes scale back from it
-    found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(page)]
-    if not found:
-        return []
+        padded, pad = _with_paper_around(grey)
+        grey = padded[pad:-pad, pad:-pad]  # enlarged when tiny: the boxes scale back from it
+        found = [((x0 - pad, y0 - pad, x1 - pad, y1 - pad), crop) for (x0, y0, x1, y1), crop in _find(padded)]
+    elif (paper := find_page(grey)) is not None:  # a note or a page lying on a desk: read it flat, and only it
+        found = [(_box_back(box, paper), crop) for box, crop in _find(paper.warp(grey, inset=PAGE_INSET))]
+    else:
+        found = _find(grey)
     sx, sy = w / grey.shape[1], h / grey.shape[0]
     grey_u8 = np.asarray(grey_full)
     digits = []
@@ -121,7 +136,15 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
         x0, y0, x1, y1 = box
         ob = (max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)), min(w, math.ceil(x1 * sx)), min(h, math.ceil(y1 * sy)))
         digits.append(Digit(box=ob, image=image, crop=grey_u8[ob[1] : ob[3], ob[0] : ob[2]].copy()))
-    return digits
+    return Found(digits, None if paper is None else paper.scaled(sx, sy))
+
+
+def _box_back(box: Box, paper: Page) -> Box:
+    """A box on the flattened page -> the box around it in the photo."""
+    x0, y0, x1, y1 = box
+    corners = paper.from_flat(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32), PAGE_INSET)
+    (a, b), (c, d) = corners.min(axis=0), corners.max(axis=0)
+    return math.floor(a), math.floor(b), math.ceil(c), math.ceil(d)
 
 
 def _with_paper_around(grey: np.ndarray) -> tuple[np.ndarray, int]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+
+UNKNOWN = 2.0  # above any ink level: never the minimum of a window that holds a pixel of the photo
+WIDE = 3.0  # a dark region this many times wider than the writing's strokes is not writing
+MIN_LIGHT = 0.35  # ink is contrast relative to the paper's light, but a dark desk's noise is not amplified past this
 
 
 def _ink(grey: np.ndarray) -> np.ndarray | None:
@@ -25,11 +30,35 @@ def _ink(grey: np.ndarray) -> np.ndarray | None:
     floor = 4 * max(1.4826 * float(np.median(np.abs(detail - middle))), 0.005)
     dark = float(np.clip(middle - detail - floor, 0, None).sum())
     bright = float(np.clip(detail - middle - floor, 0, None).sum())
-    v = 1.0 - smooth if dark >= bright else smooth
-    # the paper's level under the ink: a grey opening (strokes are narrower than k), then smoothed
-    paper = ndimage.grey_opening(_block_reduce(v, f, np.min), size=(kf, kf))
-    paper = _upsample(ndimage.uniform_filter(paper, kf), (h, w))
-    return np.clip(v - paper, 0.0, None)
+    v = (1.0 - smooth if dark >= bright else smooth).astype(np.float32)
+    ink = _against_paper(v, k)
+    # a shadow narrower than k (a phone, a hand) stands out at that scale too: measure the ink again at a scale
+    # just above the writing's own strokes, where a shadow is paper again
+    width = _stroke_width(ink > _threshold(ink))
+    fine = max(15, round(WIDE * width)) | 1
+    return _against_paper(v, fine, cv2.MORPH_ELLIPSE) if width and fine < k else ink  # round: a fingertip is
+
+
+def _against_paper(v: np.ndarray, k: int, shape: int = cv2.MORPH_RECT) -> np.ndarray:
+    """Ink against the paper's level under it: a grey opening (strokes are narrower than ``k``), at full
+    resolution and not smoothed, so that a shadow's sharp edge stays a step in it rather than a line of "ink".
+    Ink is measured against the paper's own light, so a digit half in shadow keeps its contrast. What lies past
+    the photo's edge is unknown, not ink: a square may stick out of the photo, so a shadow cut by the edge stays
+    shadow."""
+    pad = k // 2
+    window = cv2.getStructuringElement(shape, (k, k))
+    eroded = cv2.erode(cv2.copyMakeBorder(v, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=UNKNOWN), window)
+    paper = cv2.dilate(eroded, window)[pad:-pad, pad:-pad]
+    return np.clip((v - paper) / np.maximum(1.0 - paper, MIN_LIGHT), 0.0, None)
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """The writing's typical stroke width in px: twice the median distance to the paper along the strokes' middles."""
+    if not mask.any():
+        return 0.0
+    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+    ridge = (distance >= 1) & (distance >= ndimage.maximum_filter(distance, 3))
+    return 2 * float(np.median(distance[ridge])) if ridge.any() else 0.0
 
 
 def _block_reduce(a: np.ndarray, f: int, reduce) -> np.ndarray:
