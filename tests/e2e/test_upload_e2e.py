@@ -9,6 +9,7 @@ import pytest
 from mnist_core import synthetic
 from tests.e2e.conftest import wait_for_app
 from tests.support import inputs
+from tests.support.photos import note_on_desk
 
 
 def number_photo(mnist, digits: str, seed: int) -> bytes:
@@ -45,6 +46,16 @@ def test_a_multi_digit_photo_is_read(upload_page, mnist, tmp_path):
         upload_page.get_by_test_id("stDownloadButton").get_by_role("button", name="Download as CSV").click()
     rows = list(csv.DictReader(open(download.value.path())))  # noqa: SIM115
     assert [(r["file"], r["position"], r["digit"]) for r in rows] == [("year.jpg", str(i), d) for i, d in enumerate("2024", 1)]
+
+
+def test_a_note_on_a_desk_is_read_on_the_paper_found(upload_page, mnist, tmp_path):
+    photo, _ = note_on_desk(mnist, "47")
+    (tmp_path / "note.jpg").write_bytes(photo)
+    upload_page.locator("input[type=file]").first.set_input_files(str(tmp_path / "note.jpg"))
+    upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
+    wait_for_app(upload_page)
+    assert numbers_read(upload_page) == ["47"]
+    assert upload_page.get_by_text("Read on the paper found in the photo").is_visible()
 
 
 def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_page, mnist, tmp_path):
