@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-import app_pages.startup  # noqa: F401  (first, once per process: the garbage collector and Keras' clear_session)
-from app_pages.common import model_sidebar, resume_training_queue
+import app_pages.startup  # noqa: F401  (first, once per process: Keras loads in the background, see there)
+from app_pages.common import model_sidebar, resume_training_queue, start_loading_model
 
 ICON = Path(__file__).parent / "app_pages" / "assets" / "icon.png"
 
@@ -22,4 +22,5 @@ navigation = st.navigation(
 )
 resume_training_queue()
 model_sidebar()
+start_loading_model()
 navigation.run()

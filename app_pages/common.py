@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import streamlit as st
 
+from app_pages.startup import KERAS, LOADER
 from mnist_core import cards, formatting, jobs, registry
 from mnist_core.settings import runs_dir
 
@@ -20,11 +23,35 @@ def resume_training_queue() -> None:
     _supervise_runs(str(runs_dir()))
 
 
-@st.cache_resource(show_spinner="Loading the model ...")
-def _predictor(name: str, stamp: float):
+_LOADS: dict[
+    tuple[str, float], Future
+] = {}  # (model folder, model file's mtime) -> its load  # one shared, thread-safe Predictor per model version, for every session
+_LOADS_LOCK = threading.Lock()
+
+
+def _load(name: str, root: Path):
+    KERAS.result()  # Keras imported and patched first (app_pages.startup)
     from mnist_core.inference import Predictor
 
-    return Predictor.load(name)
+    return Predictor.load(name, root=root)
+
+
+def load_in_background(info: registry.ModelInfo) -> Future:
+    """The model's Predictor, loading in the background (started once per model version and process)."""
+    version = (str(info.path.resolve()), (info.path / registry.MODEL_FILE).stat().st_mtime)
+    with _LOADS_LOCK:
+        future = _LOADS.get(version)
+        if future is None or (future.done() and future.exception() is not None):  # a failed load is tried again
+            future = _LOADS[version] = LOADER.submit(_load, info.name, info.path.parent)
+    return future
+
+
+def _predictor(info: registry.ModelInfo, wait: bool):
+    future = load_in_background(info)
+    if future.done() or not wait:
+        return future.result() if future.done() else None
+    with st.spinner("Loading the model ..."):
+        return future.result()
 
 
 def selected_model() -> registry.ModelInfo | None:
@@ -40,17 +67,41 @@ def selected_model() -> registry.ModelInfo | None:
         return None
 
 
-def predictor():
-    """One shared, thread-safe Predictor per model version, for every browser session."""
+def predictor(wait: bool = True):
+    """The Predictor of the model picked in the sidebar, or None when there is no model; with ``wait=False``,
+    also None while it is still loading (``model_loading()`` tells the two apart)."""
     info = selected_model()
-    if info is None:
-        return None
-    return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
+    return None if info is None else _predictor(info, wait)
+
+
+def start_loading_model() -> None:
+    """Start loading the picked model in the background, so that it is ready when a page asks."""
+    if (info := selected_model()) is not None:
+        load_in_background(info)
+
+
+def model_loading() -> bool:
+    """Whether the picked model exists but is not loaded yet."""
+    info = selected_model()
+    return info is not None and not load_in_background(info).done()
+
+
+def getting_ready() -> None:
+    """While the model loads (the first visit after the app starts): say so, and rerun the page once it is ready."""
+    st.info("Getting the model ready (about 15 s after the app starts). Draw already: your drawing is read as soon as it is.",
+            icon=":material/hourglass_top:")  # fmt: skip
+    _rerun_when_ready()
+
+
+@st.fragment(run_every=0.5)
+def _rerun_when_ready() -> None:
+    if not model_loading():
+        st.rerun()
 
 
 def predictor_for(info: registry.ModelInfo):
-    """The shared cached Predictor of a given model (one picked on a page rather than in the sidebar)."""
-    return _predictor(info.name, (info.path / registry.MODEL_FILE).stat().st_mtime)
+    """The shared Predictor of a given model (one picked on a page rather than in the sidebar)."""
+    return _predictor(info, wait=True)
 
 
 def no_model_message() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.common import no_model_message, predictor
+from app_pages.common import getting_ready, model_loading, no_model_message, predictor, selected_model
 from app_pages.draw_number import draw_number
-from app_pages.pen_canvas import pen_canvas, sent_drawing
+from app_pages.pen_canvas import StrokeHistory, pen_canvas
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence, not_a_digit
@@ -18,38 +18,7 @@ DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the 
 CANVAS_KEY = "canvas"
 
 
-def strokes_on_canvas() -> list[dict]:
-    """The strokes on the canvas (Fabric.js objects): what it last sent, or what was just loaded into it (an
-    undo clicked twice quickly comes before the canvas sends its reloaded drawing back)."""
-    return sent_drawing(CANVAS_KEY, st.session_state.get("canvas_initial", []))[1]
-
-
-def load(strokes: list[dict]) -> None:
-    """Redraw the canvas with ``strokes``: a new ``initial_drawing`` makes the component load it and send it
-    back, picture and all. Until then the page reads the strokes as given, without a picture."""
-    st.session_state["canvas_initial"], st.session_state["canvas_seen"] = strokes, len(strokes)
-    st.session_state["canvas_round"] = st.session_state.get("canvas_round", 0) + 1
-    if CANVAS_KEY in st.session_state:
-        st.session_state[CANVAS_KEY]["drawing"] = None
-
-
-def clear() -> None:
-    load([])
-    st.session_state["canvas_redo"] = []
-
-
-def undo() -> None:
-    strokes = strokes_on_canvas()
-    if strokes:
-        st.session_state["canvas_redo"] = [*st.session_state.get("canvas_redo", []), strokes[-1]]
-        load(strokes[:-1])
-
-
-def redo() -> None:
-    undone = st.session_state.get("canvas_redo", [])
-    if undone:
-        st.session_state["canvas_redo"] = undone[:-1]
-        load([*strokes_on_canvas(), undone[-1]])
+HISTORY = StrokeHistory(CANVAS_KEY)
 
 
 def show_prediction(reading) -> None:
@@ -68,21 +37,25 @@ def show_prediction(reading) -> None:
 
 def show_what_the_model_sees(model, reading, heat) -> None:
     st.subheader("What the model sees")
+    straight = model.straightened(reading.image)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.image(upscale(reading.image, 6), caption="The 28×28 input, enlarged", output_format="PNG", clamp=True)
-        if (straight := model.straightened(reading.image)) is not None:
+        if straight is not None:
             st.image(upscale(np.clip(straight, 0, 1), 6), caption="Straightened (deskew)", output_format="PNG", width=168)
-        st.image(saliency_overlay(reading.image, heat, 6), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
+        if reading.is_digit:
+            st.image(saliency_overlay(reading.image, heat, 6), caption=f"Pixels that speak for a {reading.digit}", output_format="PNG")
         with st.container(width=360):
             st.markdown(
                 "Your drawing is cropped, scaled to fit 20×20 pixels and centred by its centre of mass in a 28×28 "
-                "square, the way the MNIST digits were prepared. In the last picture, the bright pixels pushed "
-                f"the model towards **{reading.digit}** (integrated gradients)."
+                "square, the way the MNIST digits were prepared. "
                 + (
-                    " The default model also straightens a slanted digit before it reads it."
-                    if model.straightened(reading.image) is not None
-                    else ""
+                    f"In the last picture, the bright pixels pushed the model towards **{reading.digit}** (integrated gradients)."
+                    if reading.is_digit
+                    else f"No digit scores high enough for this picture: the closest, a {reading.digit}, scores "
+                    f"{confidence(reading.digit_score)}, and the model reads a digit from {confidence(model.calibration.threshold)}. "
+                    "So it is not explained as a digit."
                 )
+                + (" The default model also straightens a slanted digit before it reads it." if straight is not None else "")
             )
 
 
@@ -93,9 +66,10 @@ def draw_and_read(model) -> None:
     The order is for speed: the reading is made from what the canvas sent and written first; the
     saliency is computed while the browser draws it; only then come the canvas and its controls again
     (the browser keeps showing the old ones until then), the sample controls and the pictures."""
-    initial = {"objects": st.session_state.get("canvas_initial", []), "round": st.session_state.get("canvas_round", 0)}
-    rgba, strokes = sent_drawing(CANVAS_KEY, initial["objects"])
-    if rgba is not None:
+    rgba, strokes = HISTORY.sent()
+    if model is None:  # still loading: the strokes wait, and are read as soon as it is ready
+        reading = None
+    elif rgba is not None:
         reading = st.session_state["draw_reading"] = model.read_canvas(rgba)
     else:  # blank, or reloading after an undo or redo: the last reading stands until the picture comes
         reading = st.session_state.get("draw_reading") if strokes else None
@@ -107,21 +81,17 @@ def draw_and_read(model) -> None:
             value = str(reading.digit) if reading.is_digit else "?"
             st.markdown(f"<span class='phone-digit'>{value}</span> {confidence(reading.confidence)}", unsafe_allow_html=True)
     with result_col:
-        if reading is None:
+        if model is None:
+            getting_ready()
+        elif reading is None:
             st.info("Draw a digit from 0 to 9 in the white square. The model reads it each time you lift the pen.", icon=":material/draw:")
         else:
             show_prediction(reading)
-    heat = model.saliency(reading.image, reading.digit) if reading is not None else None
+    heat = model.saliency(reading.image, reading.digit) if reading is not None and reading.is_digit else None
     with pad:
-        pen_canvas(CANVAS_PX, CANVAS_PX, st.session_state.get("stroke_width", DEFAULT_STROKE), CANVAS_KEY, initial)
-        if len(strokes) > st.session_state.get("canvas_seen", 0):  # a new stroke: what was undone is gone
-            st.session_state["canvas_redo"] = []
-        st.session_state["canvas_seen"] = len(strokes)
-        with st.container(horizontal=True, gap="small", width=CANVAS_PX, key="canvas-actions"):
-            st.button("Undo", icon=":material/undo:", on_click=undo, disabled=not strokes, help="Take back the last stroke")
-            redo_left = bool(st.session_state.get("canvas_redo"))
-            st.button("Redo", icon=":material/redo:", on_click=redo, disabled=not redo_left, help="Put the stroke back")
-            st.button("Clear", icon=":material/delete:", on_click=clear, disabled=not strokes)
+        pen_canvas(CANVAS_PX, CANVAS_PX, st.session_state.get("stroke_width", DEFAULT_STROKE), CANVAS_KEY, HISTORY.initial)
+        HISTORY.drawn(strokes)
+        HISTORY.buttons(strokes, width=CANVAS_PX)
         st.slider("Pen width", 8, 48, DEFAULT_STROKE, step=2, key="stroke_width", width=CANVAS_PX)
     if reading is not None:
         with result_col:
@@ -140,15 +110,29 @@ BIG_DIGIT = """<style>
 }
 </style>"""
 
+MODES = {"A digit": None, "A number": "number"}  # ?mode=number: the mode survives a reload, as the model does
+
+
+def _mode_to_url() -> None:
+    if MODES.get(st.session_state.get("draw_mode")):
+        st.query_params["mode"] = MODES[st.session_state["draw_mode"]]
+    else:
+        st.query_params.pop("mode", None)
+
+
+if "draw_mode" not in st.session_state and st.query_params.get("mode") == "number":
+    st.session_state["draw_mode"] = "A number"
 st.title("Draw a number" if st.session_state.get("draw_mode") == "A number" else "Draw a digit")
 st.html(BIG_DIGIT)
-model = predictor()
-if model is None:
+model = predictor(wait=False)
+if model is None and not model_loading():
     no_model_message()
     st.stop()
 with st.container(key="draw-caption"):
-    st.caption(f"Read live by **{model.name}** each time you lift the pen.")
-mode = st.segmented_control("What you draw", ["A digit", "A number"], default="A digit", key="draw_mode", label_visibility="collapsed")
+    st.caption(f"Read live by **{selected_model().name}** each time you lift the pen.")
+mode = st.segmented_control(
+    "What you draw", list(MODES), default="A digit", key="draw_mode", label_visibility="collapsed", on_change=_mode_to_url
+)
 if mode == "A number":
     draw_number(model)
 else:

@@ -22,6 +22,9 @@ BUNDLE_JS, BUNDLE_CSS = next(BUNDLE_DIR.glob("index-*.js")), next(BUNDLE_DIR.glo
 SEND_DELAY = "Bc = 200"  # the send's debounce in the package's minified bundle
 SEND_DELAY_MS = 0  # still one send per stroke: a stroke's events come in one browser task
 PAPER, INK = "#ffffff", "#111111"
+# The component's own toolbar (upload, undo, redo, pen, bin) shows on hover only, so not by touch, and while hidden
+# it still lies over the canvas's top-right corner and takes the strokes begun there. The page has its own buttons.
+HIDE_TOOLBAR = ".dc-toolbar {display: none !important}"
 
 _LOADER = """
 let bundle;
@@ -47,7 +50,7 @@ def _fast_canvas():
     return st.components.v2.component(
         "mnist_studio.pen_canvas",
         html='<div class="canvas-root"></div>',
-        css=BUNDLE_CSS.read_text(),
+        css=BUNDLE_CSS.read_text() + HIDE_TOOLBAR,
         js=_LOADER
         % {"url": repr(bundle_url(st.get_option("server.baseUrlPath"))), "old": repr(SEND_DELAY), "new": repr(f"Bc = {SEND_DELAY_MS}")},
     )
@@ -92,3 +95,98 @@ def _as_result(drawing: dict):
 
     canvas = CanvasResult(json_data=drawing.get("raw"), image_data_url=drawing.get("data"), return_image_data=True)
     return canvas, (canvas.json_data or {}).get("objects") or []
+
+
+class StrokeHistory:
+    """Undo, Redo and Clear for the canvas ``key``: it is reloaded with fewer or more strokes. The page's own
+    buttons, which work by touch (the component's hover toolbar is hidden: see ``HIDE_TOOLBAR``)."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def _state(self, name: str, default):
+        return st.session_state.get(f"{self.key}_{name}", default)
+
+    def _set(self, name: str, value) -> None:
+        st.session_state[f"{self.key}_{name}"] = value
+
+    @property
+    def initial(self) -> dict:
+        """What the canvas is loaded with: the strokes, and a round that changes at each reload."""
+        return {"objects": self._state("initial", []), "round": self._state("round", 0)}
+
+    def sent(self) -> tuple[np.ndarray | None, list[dict]]:
+        """The canvas's picture and strokes, as last sent (``sent_drawing``)."""
+        return sent_drawing(self.key, self._state("initial", []))
+
+    def strokes(self) -> list[dict]:
+        """The strokes on the canvas: what it last sent, or what was just loaded into it (an undo clicked twice
+        quickly comes before the canvas sends its reloaded drawing back)."""
+        return self.sent()[1]
+
+    def load(self, strokes: list[dict]) -> None:
+        """Redraw the canvas with ``strokes``: a new initial drawing makes the component load it and send it back,
+        picture and all. Until then the page reads the strokes as given, without a picture."""
+        self._set("initial", strokes)
+        self._set("seen", len(strokes))
+        self._set("round", self._state("round", 0) + 1)
+        if self.key in st.session_state:
+            st.session_state[self.key]["drawing"] = None
+
+    def clear(self) -> None:
+        self.load([])
+        self._set("redo", [])
+
+    def undo(self) -> None:
+        if strokes := self.strokes():
+            self._set("redo", [*self._state("redo", []), strokes[-1]])
+            self.load(strokes[:-1])
+
+    def redo(self) -> None:
+        if undone := self._state("redo", []):
+            self._set("redo", undone[:-1])
+            self.load([*self.strokes(), undone[-1]])
+
+    def drawn(self, strokes: list[dict]) -> None:
+        """Note the strokes the canvas holds now: a new stroke makes what was undone gone for good."""
+        if len(strokes) > self._state("seen", 0):
+            self._set("redo", [])
+        self._set("seen", len(strokes))
+
+    def buttons(self, strokes: list[dict], width: int | str = "content") -> None:
+        """Undo, Redo and Clear in a row."""
+        with st.container(horizontal=True, gap="small", width=width, key=f"{self.key}-actions"):
+            st.button("Undo", icon=":material/undo:", on_click=self.undo, disabled=not strokes, help="Take back the last stroke",
+                      key=f"{self.key}-undo")  # fmt: skip
+            st.button("Redo", icon=":material/redo:", on_click=self.redo, disabled=not self._state("redo", []),
+                      help="Put the stroke back", key=f"{self.key}-redo")  # fmt: skip
+            st.button("Clear", icon=":material/delete:", on_click=self.clear, disabled=not strokes, key=f"{self.key}-clear")
+
+
+_WIDTH_PROBE_JS = """
+export default function (component) {
+  const { setStateValue, parentElement } = component;
+  const host = parentElement.host ?? parentElement;
+  let last = 0;
+  const report = () => {
+    const width = Math.floor(host.getBoundingClientRect().width);
+    if (width > 0 && Math.abs(width - last) >= 8) { last = width; setStateValue("width", width); }
+  };
+  const observer = new ResizeObserver(report);
+  observer.observe(host);
+  report();
+  return () => observer.disconnect();
+}
+"""
+
+
+@functools.cache
+def _width_probe():
+    return st.components.v2.component("mnist_studio.width_probe", html="<div></div>", js=_WIDTH_PROBE_JS)
+
+
+def available_width(key: str) -> int | None:
+    """The width in CSS pixels of the container this is called in, as the browser lays it out now (None until
+    the browser has said; a change of width, a phone turned, reruns the caller)."""
+    result = _width_probe()(key=key, default={"width": None}, on_width_change=lambda: None, width="stretch", height="content")
+    return result.get("width")

@@ -1,8 +1,11 @@
-"""App process start-up, done once when app.py first imports this module (a rerun does not redo it)."""
+"""App process start-up, done once when app.py first imports this module (a rerun does not redo it).
+
+TensorFlow and Keras load in a background thread from here, and the models after them (``common.load_in_background``),
+so that the first page (the Draw page's canvas) is drawn at once, not after about 15 s of loading.
+"""
 
 import gc
-
-import keras  # imported once per process, before the freeze and for the clear_session stand-in below
+from concurrent.futures import Future, ThreadPoolExecutor
 
 # After every script run (every fragment rerun and poll too) Streamlit calls gc.collect(2) and, with
 # Keras loaded, keras.backend.clear_session(). The collection cost about 0.4 s of CPU with TensorFlow's
@@ -10,13 +13,20 @@ import keras  # imported once per process, before the freeze and for the clear_s
 # live as long as the process anyway). clear_session() empties TensorFlow's kernel cache, so the
 # next prediction rebuilt its kernels: about 70 ms of every stroke on the Draw page with the default
 # model (BENCHMARKS.md, "Draw page latency"). It is there for apps that build a model at every run;
-# this one builds each model once (st.cache_resource) and never trains in this process, so it is
-# made a no-op here.
-gc.freeze()
+# this one builds each model once and never trains in this process, so it is made a no-op here.
+
+LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-loader")  # one load at a time, in order
 
 
 def _keep_kernel_cache() -> None:
     """Stands in for keras.backend.clear_session in the app process (see above)."""
 
 
-keras.backend.clear_session = _keep_kernel_cache
+def _import_keras() -> None:
+    import keras
+
+    keras.backend.clear_session = _keep_kernel_cache
+    gc.freeze()
+
+
+KERAS: Future = LOADER.submit(_import_keras)

@@ -10,6 +10,8 @@ import base64
 import io
 import json
 import re
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -60,8 +62,17 @@ def drawings(tiny_registry_template, mnist) -> dict:
     pytest.fail("the tiny model read too few test drawings right")
 
 
-def open_app() -> AppTest:
-    return AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+GETTING_READY = "Getting the model ready"
+
+
+def open_app(wait_for_model: bool = True) -> AppTest:
+    """The app as a first visit opens it; by default, run again until the model (loading in the background) is read."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+    deadline = time.monotonic() + 60
+    while wait_for_model and any(GETTING_READY in i.body for i in at.info) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    return at
 
 
 def draw(at: AppTest, rgba: np.ndarray) -> AppTest:
@@ -94,6 +105,31 @@ def test_the_app_opens_on_the_draw_page_with_an_invitation_and_no_prediction(tin
     props = canvas_props(at)
     assert props["canvasWidth"] >= 280 and props["canvasHeight"] >= 280
     assert props["drawingMode"] == "freedraw" and props["returnImageData"] is True
+
+
+def test_the_first_visit_shows_the_canvas_while_the_model_loads_and_reads_what_was_drawn_meanwhile(tiny_registry, drawings, monkeypatch):
+    from mnist_core import inference
+
+    released, load = threading.Event(), inference.Predictor.load.__func__
+
+    def slow_load(cls, *args, **kwargs):
+        released.wait(60)  # TensorFlow and the model, taking their time
+        return load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(inference.Predictor, "load", classmethod(slow_load))
+    at = open_app(wait_for_model=False)
+    assert not at.exception
+    assert canvas_props(at)["canvasWidth"] >= 280  # drawable at once
+    assert any(GETTING_READY in i.body for i in at.info) and "Prediction" not in metrics(at)
+    rgba, digit, _ = drawings["right"]
+    at = draw(at, rgba)  # drawn before the model is ready: it waits
+    assert "Prediction" not in metrics(at) and not at.exception
+    released.set()
+    deadline = time.monotonic() + 60
+    while "Prediction" not in metrics(at) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert metrics(at)["Prediction"] == str(digit)  # read as soon as the model is
 
 
 def test_a_drawn_digit_is_read_with_its_confidence_probabilities_and_saliency(tiny_registry, drawings):
