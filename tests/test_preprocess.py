@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from mnist_core import preprocess, synthetic
@@ -344,3 +344,18 @@ def test_a_small_digit_on_a_big_photo_is_found(mnist):
     [digit] = preprocess.from_image(layout.image)
     (x0, y0, x1, y1), (bx0, by0, bx1, by1) = digit.box, layout.boxes[0]
     assert abs(x0 - bx0) <= 8 and abs(y0 - by0) <= 8 and abs(x1 - bx1) <= 8 and abs(y1 - by1) <= 8
+
+
+def test_a_five_with_its_bar_written_apart_is_one_digit_and_its_neighbours_stay_apart():
+    """Written as people write a 5: the bar is a second stroke that does not touch the rest. Beside it, a 1."""
+    page = Image.new("L", (420, 240), 245)
+    draw = ImageDraw.Draw(page)
+    draw.line([(158, 30), (215, 26)], fill=20, width=9)  # the bar, apart, above and right of the body
+    draw.line([(110, 52), (104, 110)], fill=20, width=9)  # the stem
+    draw.arc((96, 90, 176, 190), start=-150, end=150, fill=20, width=9)  # the bowl, joined to the stem
+    draw.line([(300, 40), (300, 190)], fill=20, width=9)  # a 1 beside it
+    found = preprocess.from_image(page)
+    assert len(found) == 2
+    _, y0, x1, y1 = found[0].box
+    assert y0 <= 30 and y1 >= 185 and x1 >= 212  # bar, stem and bowl in one box
+    assert found[1].box[0] >= 290

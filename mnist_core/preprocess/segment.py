@@ -131,7 +131,7 @@ def _merge(comps: list[dict]) -> list[dict]:
                 narrower = min(a[2] - a[0], b[2] - b[0])
                 gap = max(a[1], b[1]) - min(a[3], b[3])  # negative when they overlap vertically
                 taller = max(a[3] - a[1], b[3] - b[1])
-                if overlap >= 0.5 * narrower and gap <= 0.35 * taller:
+                if (overlap >= 0.5 * narrower and gap <= 0.35 * taller) or _bar_on_top(a, b) or _bar_on_top(b, a):
                     g, o = groups[i], groups.pop(j)
                     g["labels"] = g["labels"] + o["labels"]
                     g["area"] += o["area"]
@@ -142,6 +142,14 @@ def _merge(comps: list[dict]) -> list[dict]:
             if changed:
                 break
     return groups
+
+
+def _bar_on_top(bar: list[int], body: list[int]) -> bool:
+    """A flat stroke just above a taller one and overlapping it sideways: the bar of a 5 (or a 7) written apart."""
+    bar_h, body_h = bar[3] - bar[1], body[3] - body[1]
+    flat = bar_h <= 0.35 * body_h and bar[2] - bar[0] >= 2 * bar_h
+    overlap = min(bar[2], body[2]) - max(bar[0], body[0])
+    return flat and overlap > 0 and bar[3] <= body[1] + 0.25 * body_h and body[1] - bar[3] <= 0.45 * body_h
 
 
 def _attach_small(groups: list[dict]) -> list[dict]:
