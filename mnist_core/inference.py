@@ -181,7 +181,14 @@ class Predictor:
         ink = preprocess.canvas_ink(rgba)
         if ink is None or not float(ink.max()) > 0.1:
             return []
-        return self.read(np.round(255 * (1 - ink)).astype(np.uint8))  # dark ink on white paper, like a scan
+        # dark ink on white paper, like a scan; the canvas has paper beyond its edges, where a photo has the unknown
+        pad = max(ink.shape) // 8
+        readings = self.read(np.pad(np.round(255 * (1 - ink)).astype(np.uint8), pad, constant_values=255))
+        h, w = ink.shape
+        for r in readings:
+            x0, y0, x1, y1 = r.box
+            r.box = (max(0, x0 - pad), max(0, y0 - pad), min(w, x1 - pad), min(h, y1 - pad))
+        return readings
 
     def read(self, data: bytes | Image.Image | np.ndarray) -> list[DigitReading]:
         """Every digit of an image (bytes, PIL image or array), left to right; ImageError when unreadable."""
