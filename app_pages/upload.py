@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pandas as pd
@@ -12,7 +13,7 @@ from app_pages.sample_widgets import digit_tiles
 from mnist_core.examples import list_examples
 from mnist_core.figures import boxed_image
 from mnist_core.formatting import confidence
-from mnist_core.preprocess import FORMATS, ImageError, decode
+from mnist_core.preprocess import FORMATS, MAX_BYTES, ImageError, decode
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
 
@@ -23,9 +24,9 @@ def plain(name: str) -> str:
 
 
 def images_to_read() -> list[tuple[str, bytes]]:
-    """(name, bytes) of every image chosen: uploaded files, a camera photo, examples."""
+    """(name, bytes) of every image chosen: uploaded files, a camera photo, examples; the same file twice, once."""
     chosen = [(f.name, f.getvalue()) for f in st.file_uploader(
-        f"Images of handwritten digits ({FORMATS})", type=TYPES, accept_multiple_files=True,
+        f"Images of handwritten digits ({FORMATS}, up to {MAX_BYTES // 2**20} MB each)", type=TYPES, accept_multiple_files=True,
         help="One digit or a whole number per image; several images at once are fine.",
     ) or []]  # fmt: skip
     examples = {e.title: e for e in list_examples()}
@@ -35,7 +36,12 @@ def images_to_read() -> list[tuple[str, bytes]]:
         photo = st.camera_input("Photo of a handwritten number")
         if photo is not None:
             chosen.append(("Camera photo", photo.getvalue()))
-    return chosen
+    unique: dict[bytes, tuple[str, bytes]] = {}
+    for name, data in chosen:
+        unique.setdefault(hashlib.sha256(data).digest(), (name, data))
+    if len(unique) < len(chosen):
+        st.caption("The same file was chosen more than once: it is read once.")
+    return list(unique.values())
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading ...")

@@ -95,3 +95,19 @@ def test_a_mark_that_is_not_a_digit_is_boxed_apart_and_left_out_of_the_number(up
     assert numbers_read(upload_page) == ["35"]
     assert upload_page.get_by_text("1 mark does not look like a digit (boxed in amber) and is left out.").is_visible()
     assert upload_page.get_by_text("not a digit", exact=True).count() == 1  # the refused mark's own label
+
+
+def test_a_file_over_the_size_limit_is_one_sentence_and_a_file_chosen_twice_is_read_once(upload_page, mnist, tmp_path):
+    big = tmp_path / "huge scan.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(21 * 2**20))  # 21 MB
+    photo = tmp_path / "phone.jpg"
+    photo.write_bytes(number_photo(mnist, "385", seed=2))
+    upload_page.locator("input[type=file]").first.set_input_files([str(big), str(photo)])
+    upload_page.get_by_test_id("stAlertContentError").first.wait_for(timeout=60_000)
+    wait_for_app(upload_page)
+    errors = upload_page.get_by_test_id("stAlertContentError").all_inner_texts()
+    assert len(errors) == 1 and "huge scan.png" in errors[0] and "20 MB" in errors[0], errors
+    upload_page.locator("input[type=file]").first.set_input_files([str(photo), str(photo)])
+    upload_page.get_by_text("The same file was chosen more than once").wait_for(timeout=60_000)
+    wait_for_app(upload_page)
+    assert numbers_read(upload_page) == ["385"]
