@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -63,9 +66,26 @@ def default_out(name: str, fmt: str) -> Path:
 
 
 def tflite_bytes(model) -> bytes:
+    """The model as .tflite. The converter's own chatter (about 80 lines from its C++ and Python sides) is not
+    written into the app's log."""
     import tensorflow as tf
 
-    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    with _quiet():
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Standard output and error, down to the file descriptors the C++ libraries write to, to /dev/null."""
+    sys.stdout.flush(), sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
+        os.dup2(null.fileno(), 1), os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+            os.close(saved[0]), os.close(saved[1])
 
 
 def export(name: str, fmt: str, out: Path | None = None, root: Path | None = None) -> Path:

@@ -83,3 +83,13 @@ def test_the_cli_exports_and_explains_a_bad_name_in_one_sentence(tiny_registry, 
         and bad.stderr.strip().splitlines()[-1] == "error: There is no model named 'nobody'."
         and "Traceback" not in bad.stderr
     )
+
+
+def test_the_tflite_converter_writes_nothing_into_the_apps_log(tiny_registry, capfd):
+    from mnist_core import registry
+
+    model = registry.load_model("tiny")
+    capfd.readouterr()
+    assert len(export.tflite_bytes(model)) > 1000
+    out, err = capfd.readouterr()
+    assert out + err == ""
