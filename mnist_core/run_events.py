@@ -158,7 +158,8 @@ class Progress:
             f"{self.epoch} / {self.epochs}", f"{self.samples_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
         ]  # fmt: skip
         labels = ["Epoch", "Samples / s", "Running batch loss", "Batch accuracy"]
-        curves = [None, None, [b["loss"] for b in self.batch_losses] or None, None]
+        losses = [b["loss"] for b in self.batch_losses]
+        curves = [None, None, losses if len(losses) >= 2 else None, None]  # one point has no extent to draw
         return [(label, value if self.step else "-", curve) for label, value, curve in zip(labels, values, curves, strict=True)]
 
     def describe(self) -> str:
@@ -197,7 +198,7 @@ def read(folder: Path) -> list[Event]:
 def progress(folder: Path, max_points: int = 300) -> Progress:
     """What the Train page shows of a run, from its events."""
     p = Progress()
-    started_at = None
+    started_at, first = None, None
     for event in read(folder):
         match event:
             case Start():
@@ -207,8 +208,11 @@ def progress(folder: Path, max_points: int = 300) -> Progress:
                 p.step, p.epoch = event.global_step, event.epoch
                 p.samples_per_sec, p.batch_loss, p.batch_accuracy = event.samples_per_sec, event.loss, event.accuracy
                 p.batch_losses.append({"step": event.global_step, "loss": event.loss})
-                if started_at and (event.time or 0) > started_at and p.step:
-                    rate = p.step / (event.time - started_at)
+                # the rate since the first batch, not since Start: the first batch waits for the graph to be
+                # built (seconds), and counting that made the early estimates far too long
+                first = first or (event.global_step, event.time or 0)
+                if started_at and (event.time or 0) > first[1] and p.step > first[0]:
+                    rate = (p.step - first[0]) / (event.time - first[1])
                     p.eta_seconds = max((p.total_steps - p.step) / rate - (time.time() - event.time), 0.0)
             case Epoch():
                 p.epoch_rows.append({k: getattr(event, k) for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")})

@@ -286,3 +286,19 @@ def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_thei
     assert frame[["run", "minutes", "accuracy"]].values.tolist() == [["fast", 1.0, 0.98], ["fast", 2.0, 0.99], ["slow", 5.0, 0.97]]
     assert set(frame["on"]) == {"validation"}
     assert run_results.learning_curves_chart(frame).to_dict()["encoding"]["x"]["title"] == "Minutes since Start"
+
+
+def test_the_time_left_counts_from_the_first_batch_not_from_the_graph_being_built(tmp_path):
+    """10 s of tracing before the first batch, then 10 steps a second: at step 20 of 1,000, about 98 s are left."""
+    from mnist_core import run_events
+
+    now = time.time()
+    events = [
+        run_events.Start(total_steps=1000, steps_per_epoch=100, epochs=10, train_samples=12800, time=now - 11),
+        run_events.Batch(epoch=1, step=10, global_step=10, loss=2.0, accuracy=0.2, samples_per_sec=1280, time=now - 1),
+        run_events.Batch(epoch=1, step=20, global_step=20, loss=1.5, accuracy=0.4, samples_per_sec=1280, time=now),
+    ]
+    (tmp_path / run_events.PROGRESS).write_text("".join(e.to_json() + "\n" for e in events))
+    progress = run_events.progress(tmp_path)
+    assert 90 < progress.eta_seconds < 100
+    assert "about 1:3" in progress.describe()  # 1:30-1:39, not the 9 minutes the first 11 s suggest
