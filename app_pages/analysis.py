@@ -81,9 +81,7 @@ def calibration_tab(info, ev) -> None:
         return
     raw = calibration.reliability(ev.probs, ev.y_true)
     metrics(calibration.card_metrics(entry, ev.probs, ev.y_true))
-    st.altair_chart(
-        figures.reliability_chart({"calibrated (shown in the app)": entry["test_reliability"], "raw softmax": raw}), width="stretch"
-    )
+    st.altair_chart(figures.reliability_chart({"calibrated, as shown": entry["test_reliability"], "raw softmax": raw}), width="stretch")
     st.caption(
         f"On the 10,000 test digits: for the readings shown with a given confidence, the share that was right. On the dashed "
         f"diagonal, confidence means what it says. Fitted on {entry['fitted_on']:,} held-out training images: the temperature, and "
@@ -112,7 +110,7 @@ def dataset_tab(ds, ev) -> None:
     st.altair_chart(figures.class_counts_chart(ds.y_train, ds.y_test), width="stretch")
     st.markdown("**One of each digit** (the first in the training set)")
     first = figures.one_of_each(ds.y_train)
-    tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first], size=56)
+    tiles(ds.x_train, first, [str(ds.y_train[i]) for i in first], size=48)  # ten in a row on a laptop
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown("**Random test digits**, titled true / predicted (red: wrong)", width="stretch")
         if st.button("Another sample", icon=":material/shuffle:", width="content"):
@@ -133,10 +131,16 @@ if (info := selected_model()) is None:
     st.stop()
 models = {m.name: m for m in registry.list_models() if not m.broken}
 name_a = info.name
-others = [None, *(n for n in models if n != name_a)]
+by_accuracy = sorted((n for n in models if n != name_a), key=lambda n: -(models[n].test_accuracy or 0))
+others = [None, *by_accuracy]
 shown, pick_b = st.columns(2, vertical_alignment="bottom")
 shown.markdown(f"Model: **{models[name_a].label()}**  \n:gray[Pick another in the sidebar.]")
-name_b = pick_b.selectbox("Compare with", others, format_func=lambda n: "nothing" if n is None else models[n].label())
+name_b = pick_b.selectbox(
+    "Compare with",
+    others,
+    format_func=lambda n: "nothing" if n is None else models[n].label(),
+    help="The other models, most accurate first.",
+)
 try:
     ds = mnist()
     ev = evaluated(info, ds)

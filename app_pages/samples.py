@@ -74,7 +74,11 @@ def gallery(store, total: int) -> None:
     counts = store.count_by_label()
     options = ["all", *[d for d in range(10) if counts[d]]]
     choice = st.pills(
-        "Show", options, key="samples_filter", default="all", format_func=lambda o: f"All {total}" if o == "all" else f"{o} · {counts[o]}"
+        "Show",
+        options,
+        key="samples_filter",
+        default="all",
+        format_func=lambda o: f"All ({total})" if o == "all" else f"{o} ({counts[o]} sample{'s' if counts[o] != 1 else ''})",
     )
     chosen = store.list(None if choice in (None, "all") else int(choice))
     model = predictor()

@@ -155,12 +155,14 @@ picked = st.dataframe(
     column_order=[c for c in run_results.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
     column_config={
         "started": st.column_config.TextColumn(width=115), "status": st.column_config.TextColumn(width=80),
-        "model": st.column_config.TextColumn(width=135), "test accuracy": st.column_config.TextColumn("accuracy", width=72),
-        "recipe": st.column_config.TextColumn(width=250), "images": st.column_config.TextColumn(width=62),
+        "model": st.column_config.TextColumn(), "test accuracy": st.column_config.TextColumn("accuracy", width=72),
+        "recipe": st.column_config.TextColumn(), "images": st.column_config.TextColumn(width=62),
         "duration": st.column_config.TextColumn(width=64),
     },
 )  # fmt: skip
-if picked.selection.rows:
+if picked.selection.rows and runs[picked.selection.rows[0]] is last:
+    st.caption("That is the last run: its details are above, under **Last run**.")
+elif picked.selection.rows:
     run_details(runs[picked.selection.rows[0]], "picked")
 else:
     st.caption("Pick a run to see its details here.")

@@ -208,9 +208,9 @@ def curve_charts(history: Mapping[str, Sequence[float]], height: int = 300) -> d
     """
     frame = history_frame(history)
     charts = {}
-    for metric, fmt, axis_fmt, scale, legend in (
-        ("accuracy", ".2%", ".1%", alt.Scale(zero=False), "bottom-right"),
-        ("loss", ".4f", ".3~g", alt.Scale(type="log"), "top-right"),
+    for metric, fmt, axis_fmt, scale in (
+        ("accuracy", ".2%", ".1%", alt.Scale(zero=False)),
+        ("loss", ".4f", ".3~g", alt.Scale(type="log")),
     ):
         part = frame[(frame["metric"] == metric) & (frame["value"] > 0)]
         if part.empty:
@@ -226,7 +226,9 @@ def curve_charts(history: Mapping[str, Sequence[float]], height: int = 300) -> d
                     scale=scale,
                     axis=alt.Axis(format=axis_fmt),
                 ),
-                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient=legend)),
+                color=alt.Color(
+                    "split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="top")
+                ),  # above: never on a line
                 tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", title=metric, format=fmt)],
             )
             .properties(height=height)

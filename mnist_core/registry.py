@@ -75,9 +75,9 @@ class ModelInfo:
         return self.card.get("created", "")
 
     def label(self) -> str:
-        """``name · preset · 99.71 %`` for pickers."""
+        """``name · 99.71% · preset`` for pickers: the accuracy before the preset, so a narrow picker cuts the preset."""
         acc = f"{self.test_accuracy:.2%}" if self.test_accuracy is not None else "not evaluated"
-        return f"{self.name} · {self.preset} · {acc}"
+        return f"{self.name} · {acc} · {self.preset}"
 
     def to_json(self) -> dict:
         return {

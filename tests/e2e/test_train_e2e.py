@@ -142,7 +142,7 @@ def test_a_tiny_run_started_from_the_page_shows_progress_finishes_and_appears_in
 
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox")
     picker.click()
-    expect(page.get_by_role("option", name=re.compile(r"^e2e-run · seed004 · \d+\.\d+%"))).to_be_visible(timeout=SLOW)
+    expect(page.get_by_role("option", name=re.compile(r"^e2e-run · \d+\.\d+% · seed004"))).to_be_visible(timeout=SLOW)
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name="Open in Analysis").first.click()  # the link to the model
