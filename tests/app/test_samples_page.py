@@ -43,7 +43,9 @@ def test_grid_shows_every_sample_with_what_the_model_reads(store):
 
 def test_filter_by_label(store):
     at = open_page()
-    at.pills(key="samples_filter").set_value(4)
+    chips = at.pills(key="samples_filter")
+    assert chips.options[:3] == ["All (8)", "0 (1 sample)", "1 (2 samples)"]
+    chips.set_value(4)
     run(at)
     assert sorted(tiles(at).values()) == [4, 4]
 
