@@ -18,7 +18,7 @@ from scipy import ndimage
 from mnist_core import preprocess, synthetic
 from mnist_core.preprocess import ImageError
 from tests.conftest import PROJECT_ROOT
-from tests.support import inputs
+from tests.support import inputs, photos
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +283,7 @@ def test_png_bomb_is_refused_without_allocating_it():
     """Decoding the 900-megapixel header in a fresh process: refused, and the process stays small."""
     code = (
         "import resource, sys\n"
-        "from mnist_core import preprocess\nfrom tests.support import inputs\n"
+        "from mnist_core import preprocess\nfrom tests.support import inputs, photos\n"
         "data = inputs.bomb_png()\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "try:\n"
@@ -335,6 +335,19 @@ def test_a_tight_crop_at_any_small_size_is_one_digit(mnist, size):
         tight = 255 - digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
         found.append(len(preprocess.from_image(Image.fromarray(tight).resize((size, size), Image.Resampling.BILINEAR))))
     assert found.count(1) >= 55, f"{found.count(1)} of 60 crops read as one digit ({found.count(0)} as none)"
+
+
+def test_a_digit_filling_its_photo_keeps_its_long_strokes(mnist):
+    """A digit 290 px tall in a 300 px photo, strokes 40 px wide: the stem of a 1, the bar of a 4 or the side of an
+    8 spans most of the photo, and is a stroke, not a ruled line to remove (before: 17 of 60 not one digit)."""
+    read = []
+    for digit in mnist.x_test[:60]:
+        ink = synthetic._ink_alpha(digit, 290)
+        x = (300 - ink.shape[1]) // 2
+        rgb = np.full((300, 300, 3), photos.PAPER, np.float32)
+        rgb[5 : 5 + ink.shape[0], x : x + ink.shape[1]] *= 1 - 0.85 * ink[..., None]
+        read.append(len(preprocess.from_image(photos.jpeg(Image.fromarray(rgb.astype(np.uint8))))))
+    assert read.count(1) >= 58, f"{read.count(1)} of 60 read as one digit ({read.count(0)} as none)"
 
 
 def test_a_small_digit_on_a_big_photo_is_found(mnist):

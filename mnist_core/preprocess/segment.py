@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
 from mnist_core.preprocess.ink import _threshold
 
+RULE_WIDTH = 0.03  # a printed rule is thinner than this share of the image; a pen stroke filling a crop is not
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive), in original-image pixels
 
 
@@ -96,8 +98,9 @@ def _split_wide(g: dict, labels: np.ndarray, typical_height: float, wide: float)
 def _ruled_lines(mask: np.ndarray) -> np.ndarray:
     """Pixels of long thin horizontal or vertical lines (ruled paper, margins, underlines), a few degrees of tilt allowed.
 
-    A line is longer than 60 % of the image and more than twice the tallest piece of writing,
-    so a digit's own strokes (the bar of a 7, the stem of a 1) never count as one.
+    A line is longer than 60 % of the image and more than twice the tallest piece of writing, so a digit's own
+    strokes (the bar of a 7, the stem of a 1) never count as one; and it is thin for the image (a printed rule),
+    so a digit that fills a tight crop keeps its strokes.
     """
     h, w = mask.shape
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
@@ -112,7 +115,12 @@ def _ruled_lines(mask: np.ndarray) -> np.ndarray:
         loose = ndimage.maximum_filter1d(u8, 5, axis=1 - axis)  # a tilted line spans a few rows
         opened = ndimage.maximum_filter1d(ndimage.minimum_filter1d(loose, run, axis=axis), run, axis=axis)
         lines |= opened.astype(bool) & mask
-    return lines
+    if not lines.any():
+        return lines
+    depth = cv2.distanceTransform(u8, cv2.DIST_L2, 3)  # how deep inside the ink each line pixel lies
+    parts, n = ndimage.label(lines, structure=np.ones((3, 3)))
+    thick = [i for i in range(1, n + 1) if 2 * np.median(depth[parts == i]) > RULE_WIDTH * min(h, w)]
+    return lines & ~np.isin(parts, thick)
 
 
 def _merge(comps: list[dict]) -> list[dict]:
