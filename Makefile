@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test lint format data chromium bench bench-deps bench-real clean-venv
+.PHONY: run test test-fast lint format data chromium bench bench-deps bench-real clean-venv
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.dev-installed chromium data lint
 	$(PY) -m pytest
+
+# The unit and AppTest tiers only, without the browser tests (pytest prints how long it took).
+test-fast: $(VENV)/.dev-installed data
+	$(PY) -m pytest -m "not e2e"
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

@@ -16,7 +16,6 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.e2e
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -49,7 +48,7 @@ class AppServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), "--server.headless", "true",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-             "--server.address", "127.0.0.1", *options],  # loopback only; and no lookup of an external address (offline: a warning)
+             "--server.address", "127.0.0.1", *options],  # loopback only
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         deadline = time.time() + 60

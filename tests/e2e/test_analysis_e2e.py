@@ -11,8 +11,6 @@ from playwright.sync_api import expect
 from mnist_core import evaluation, figures
 from tests.e2e.conftest import AppServer, wait_for_app
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def tiny_server(tiny_registry):

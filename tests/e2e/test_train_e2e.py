@@ -19,7 +19,6 @@ from mnist_core import registry
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import AppServer, wait_for_app
 
-pytestmark = pytest.mark.e2e
 SLOW = 30_000  # ms: reruns on a busy 2-core machine can take seconds
 
 
