@@ -67,6 +67,13 @@ def errors_tab(info, ev, x) -> None:
 def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
     comp = evaluation.Comparison(ev, ev_b)
     metrics(figures.comparison_metrics(comp, name_a, name_b))
+    with st.expander("Recall per digit"):
+        rows = comp.per_class_delta()
+        st.dataframe(
+            {"digit": [r["digit"] for r in rows], name_a: [f"{r['recall_a']:.2%}" for r in rows],
+             name_b: [f"{r['recall_b']:.2%}" for r in rows], "change": [f"{r['delta']:+.2%}" for r in rows]},
+            hide_index=True,
+        )  # fmt: skip
     with st.container(horizontal=True, vertical_alignment="bottom"):
         kind = st.segmented_control("Show", comp.KINDS, default="all", key="c_kind") or "all"
         page = pager("c_page", comp.select(kind), (name_a, name_b, kind))

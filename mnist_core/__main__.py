@@ -122,6 +122,12 @@ def cmd_evaluate(args) -> int:
     print(f"{'digit':>5} {'precision':>9} {'recall':>7} {'f1':>7} {'support':>7}")
     for row in ev.report():
         print(f"{row['digit']:>5} {row['precision']:>9.4f} {row['recall']:>7.4f} {row['f1']:>7.4f} {row['support']:>7}")
+    if args.errors_png:
+        from mnist_core import figures
+
+        shown = ev.errors[: args.errors_max]
+        figures.prediction_grid(dataset.x_test, ev.y_true, ev.y_pred, shown).savefig(args.errors_png)
+        print(f"{len(shown)} of the {len(ev.errors)} errors, most confidently wrong first, titled true / predicted: {args.errors_png}")
     registry.update_card(info.name, {"test": ev.summary(), "evaluated_on": {"source": dataset.source, "fingerprint": dataset.fingerprint}})
     return 0
 
@@ -247,6 +253,8 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="test accuracy and per-class report; stored on the model card")
     e.add_argument("--model")
+    e.add_argument("--errors-png", metavar="FILE", help="draw the misclassified test digits to this PNG")
+    e.add_argument("--errors-max", type=int, default=64, metavar="N", help="at most this many of them (default 64)")
 
     c = sub.add_parser("calibrate", help="fit the confidence temperature and the not-a-digit threshold on held-out MNIST")
     c.add_argument("--model")

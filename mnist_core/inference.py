@@ -205,7 +205,7 @@ class Predictor:
 
 
 def read_file_entry(predictor: Predictor, path: Path) -> dict:
-    """One file -> the CLI's JSON entry (DESIGN.md). A bad file gives an error sentence, never an exception."""
+    """One file -> the CLI's JSON entry (the README's "Command line"). A bad file gives an error sentence, never an exception."""
     path = Path(path)
     entry: dict = {"file": str(path), "digits": [], "number": "", "not_digits": 0, "error": None}
     try:

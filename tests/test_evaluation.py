@@ -242,3 +242,17 @@ def test_a_damaged_cache_is_recomputed(tiny_registry, mnist):
     assert ev.accuracy == pytest.approx(info.test_accuracy, abs=1e-4)
     with np.load(cache) as npz:
         assert npz["probs"].shape == (10000, 10)
+
+
+def test_evaluate_on_the_command_line_draws_its_errors_to_a_png(tiny_registry, mnist, tmp_path, capsys):
+    from PIL import Image
+
+    from mnist_core.__main__ import main
+
+    out = tmp_path / "errors.png"
+    assert main(["evaluate", "--model", "tiny", "--errors-png", str(out), "--errors-max", "16"]) == 0
+    said = capsys.readouterr().out
+    assert "16 of the" in said and str(out) in said
+    picture = np.asarray(Image.open(out).convert("L"))
+    assert picture.shape[1] >= 600 and picture.shape[0] >= 200  # 8 columns and 2 rows of titled digits
+    assert (picture < 128).mean() > 0.05  # the digits are drawn, not a blank page

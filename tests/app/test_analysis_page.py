@@ -168,6 +168,9 @@ def test_compare_with_a_better_model(tiny_registry, tiny_eval, mnist):
     assert metric(at, "Errors introduced") == "0"
     assert metric(at, "Disagreements") == f"{len(tiny_eval.errors):,}"
     assert next(m for m in at.metric if m.label == "oracle accuracy").value == "100.00%"
+    recall = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    assert list(recall["oracle"]) == ["100.00%"] * 10
+    assert list(recall["change"]) == [f"{1 - r['recall']:+.2%}" for r in tiny_eval.report()]
     captions = [c.value for c in at.main.caption]
     first = np.sort(tiny_eval.errors)[:PER_PAGE]
     assert captions[-len(first) :] == [figures.disagreement_caption(tiny_eval.y_pred[i], mnist.y_test[i], mnist.y_test[i]) for i in first]
