@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
 
 OUT = Path(__file__).resolve().parent / "out"
 

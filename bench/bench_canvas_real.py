@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import realworld
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
-from tests.e2e.test_draw_e2e import canvas_box, clear
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, canvas_box, clear, copy_default_registry, wait_for_app
 
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_PEN = 24  # app_pages/draw.py

@@ -35,9 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
-from tests.e2e.test_draw_e2e import STROKES, canvas_box, clear, draw
 from tests.support import inputs
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, STROKES, AppServer, canvas_box, clear, copy_default_registry, draw, wait_for_app
 
 OUT = Path(__file__).resolve().parent / "out"
 SINGLE_STROKE = [1, 7, 0]  # one send per digit: a second stroke would be timed from its own mouse-up

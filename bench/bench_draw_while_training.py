@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.bench_draw_latency import OUT, measure, percentile
 from mnist_core import jobs, run_events, training
-from tests.e2e.conftest import AppServer, copy_default_registry
+from tests.support.browser import AppServer, copy_default_registry
 
 
 def run(config: training.TrainConfig, root: Path) -> jobs.Run:

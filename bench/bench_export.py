@@ -25,7 +25,7 @@ def main() -> None:
     args = p.parse_args()
     import tensorflow as tf
 
-    name = args.model or registry.active()[0].name
+    name = registry.named_or_active(args.model).name
     ds = load_dataset()
     x = ds.x_test.astype(np.float32)[..., None] / 255
     keras_probs = Predictor.load(name).predict_proba(x)  # calibrated; the argmax is the softmax's

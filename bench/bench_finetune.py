@@ -33,7 +33,7 @@ def main() -> None:
 
     from mnist_core import data, evaluation, registry, training
     from mnist_core.samples import SampleStore
-    from tests.test_finetune import crossed_twos
+    from tests.support.handwriting import crossed_twos
 
     original_root = ROOT / "models"
     default, _ = registry.active(original_root)

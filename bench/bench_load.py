@@ -20,8 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry
-from tests.e2e.test_draw_e2e import CASES, STROKES
+from tests.support.browser import CASES, CHROMIUM, CHROMIUM_ARGS, STROKES, AppServer, copy_default_registry
 
 
 def rss_mb(pid: int) -> float:

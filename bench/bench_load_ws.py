@@ -33,9 +33,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from bench.bench_load import rss_mb
-from tests.app.test_draw_page import canvas_payload
-from tests.e2e.conftest import AppServer, copy_default_registry
 from tests.support import inputs
+from tests.support.browser import AppServer, copy_default_registry
+from tests.support.inputs import canvas_payload
 
 OUT = Path(__file__).resolve().parent / "out"
 

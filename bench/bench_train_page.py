@@ -25,9 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer
-from tests.e2e.test_train_e2e import SLOW, fill_number, open_train, use_a_subset
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, SLOW, AppServer, fill_number, open_train, use_a_subset
 
 PRESET = "studio"
 RUN_LIMIT_S = 900

@@ -113,7 +113,7 @@ def cmd_evaluate(args) -> int:
 
     from mnist_core import data, evaluation, registry
 
-    info = registry.get(args.model) if args.model else registry.active()[0]
+    info = registry.named_or_active(args.model)
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
     bar = tqdm(total=len(dataset.y_test), unit="img", file=sys.stderr, leave=False)
     ev = evaluation.evaluate(info.path, dataset.x_test, dataset.y_test, dataset.fingerprint, on_progress=lambda d, t: bar.update(d - bar.n))
@@ -135,7 +135,7 @@ def cmd_evaluate(args) -> int:
 def cmd_calibrate(args) -> int:
     from mnist_core import calibration, data, pipeline, registry, training
 
-    info = registry.get(args.model) if args.model else registry.active()[0]
+    info = registry.named_or_active(args.model)
     config = training.TrainConfig.from_dict(info.card.get("config") or {})
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
     val = pipeline.held_out(config, dataset.x_train, dataset.y_train)
@@ -205,7 +205,7 @@ def cmd_predict(args) -> int:
 def cmd_export(args) -> int:
     from mnist_core import export, formatting, registry
 
-    name = args.name or registry.active()[0].name
+    name = registry.named_or_active(args.name).name
     out = export.export(name, args.format, Path(args.out) if args.out else None)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) if out.is_dir() else out.stat().st_size
     print(f"{name} exported as {args.format} to {out} ({formatting.megabytes(size)}), its card to {out.parent / 'card.json'}")

@@ -164,6 +164,11 @@ def get(name: str, root: Path | None = None) -> ModelInfo:
     return info
 
 
+def named_or_active(name: str | None, root: Path | None = None) -> ModelInfo:
+    """The model ``name``, or the active one when no name is given (the CLI's ``--model``)."""
+    return get(name, root) if name else active(root)[0]
+
+
 def _read_pointer(root: Path) -> str | None:
     try:
         name = (root / ACTIVE_FILE).read_text().strip()

@@ -94,7 +94,7 @@ class TrainConfig:
         """
         from mnist_core import registry
 
-        info = registry.get(model) if model else registry.active()[0]
+        info = registry.named_or_active(model)
         base = info.card.get("config") or {}
         values = {
             "batch_size": base.get("batch_size", 128),

@@ -55,8 +55,8 @@ def main() -> None:
     import numpy as np
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry
-    from tests.test_finetune import crossed_twos
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry
+    from tests.support.handwriting import crossed_twos
 
     with tempfile.TemporaryDirectory() as tmp:
         root = copy_default_registry(Path(tmp) / "models")
@@ -88,7 +88,7 @@ def main() -> None:
 
 def loop(page, url: str, root: Path, out: Path) -> None:
     from mnist_core import registry
-    from tests.e2e.conftest import wait_for_app
+    from tests.support.browser import wait_for_app
 
     # 1. Draw: read as a 7; "Wrong? It's a 2" saves it.
     page.goto(url)

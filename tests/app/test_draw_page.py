@@ -6,8 +6,6 @@ The drawings are MNIST test digits redrawn with a round brush on a canvas-sized 
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import re
 import threading
@@ -15,22 +13,14 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.inference import Predictor
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs
+from tests.support.inputs import canvas_payload
 
 SIZE = 336  # the page's canvas
-
-
-def canvas_payload(rgba: np.ndarray) -> dict:
-    """What streamlit-drawable-canvas 0.13 sends at mouse-up with return_image_data=True."""
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}
 
 
 def drawing(digit: np.ndarray, seed: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mnist_core import evaluation, figures
-from tests.e2e.conftest import AppServer, wait_for_app
+from tests.support.browser import AppServer, wait_for_app
 
 
 @pytest.fixture

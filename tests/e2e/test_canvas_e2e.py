@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
-from tests.e2e.test_draw_e2e import STROKES, canvas_box, draw, touch_stroke
+from tests.support.browser import STROKES, canvas_box, draw, phone_draw_page, touch_stroke, wait_for_app
 
 EDGES = (0.03, 0.5, 0.97)  # where strokes begin: the canvas's corners, edges and middle
 GRID = [(fx, fy) for fy in EDGES for fx in EDGES]
@@ -48,19 +47,11 @@ def test_mouse_strokes_begun_anywhere_on_the_canvas_are_read(app_server, page):
 
 
 def test_finger_strokes_begun_anywhere_on_the_canvas_are_read(app_server, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        page.goto(app_server.url)
-        wait_for_app(page)
-        page.get_by_text("Draw a digit from 0 to 9").first.wait_for(timeout=120_000)
-        cdp = context.new_cdp_session(page)
+    with phone_draw_page(app_server, browser) as (page, cdp):
         reading = page.locator(".st-key-phone-reading .phone-digit")
         for fx, fy in GRID:
             touch_stroke(cdp, stroke_from(fx, fy, canvas_box(page)))
             read_then_clear(page, reading)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [390, 700])

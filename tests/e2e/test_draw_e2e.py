@@ -3,54 +3,14 @@
 from __future__ import annotations
 
 import itertools
-import math
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from app_pages import pen_canvas
-from tests.e2e.conftest import wait_for_app
 from tests.support import inputs
-
-Point = tuple[float, float]
-
-# Each digit as pen strokes in a unit box (x right, y down), the way people write them.
-STROKES: dict[int, list[list[Point]]] = {
-    1: [[(0.35, 0.2), (0.6, 0.0), (0.6, 1.0)]],
-    7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
-    0: [[(0.5 + 0.45 * math.sin(t / 40 * 2 * math.pi), 0.5 - 0.5 * math.cos(t / 40 * 2 * math.pi)) for t in range(42)]],
-    4: [[(0.6, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1.0)]],
-}
-
-# (digit, where on the canvas: x, y, width, height as fractions of the canvas side)
-CASES = [
-    (1, (0.4, 0.15, 0.25, 0.7)),  # tall, in the middle
-    (7, (0.08, 0.08, 0.35, 0.4)),  # small, top left
-    (0, (0.45, 0.4, 0.45, 0.55)),  # medium, bottom right
-    (4, (0.2, 0.2, 0.55, 0.6)),
-]
-
-
-def canvas_box(page) -> dict:
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for()
-    return canvas.bounding_box()
-
-
-def draw(page, strokes: list[list[Point]], where: tuple[float, float, float, float]) -> None:
-    """Each stroke with the mouse button held, in small moves of a few pixels."""
-    box = canvas_box(page)
-    x, y, w, h = where
-    for stroke in strokes:
-        points = [(box["x"] + (x + px * w) * box["width"], box["y"] + (y + py * h) * box["height"]) for px, py in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in itertools.pairwise(points):
-            steps = max(1, int(math.hypot(x1 - x0, y1 - y0) / 4))
-            page.mouse.move(x1, y1, steps=steps)
-        page.mouse.up()
+from tests.support.browser import CASES, IPHONE, STROKES, canvas_box, clear, draw, phone_draw_page, touch_stroke, wait_for_app
 
 
 def assert_prediction(page, digit: int) -> None:
@@ -64,21 +24,6 @@ def assert_prediction(page, digit: int) -> None:
     page.wait_for_timeout(1000)
     wait_for_app(page)
     expect(value).to_have_text(str(digit), timeout=1)
-
-
-def clear(page) -> None:
-    """Click Clear until the Prediction is gone (Streamlit can drop a click that lands during a rerun)."""
-    metric = page.get_by_test_id("stMetric").filter(has_text="Prediction")
-    for attempt in range(3):
-        wait_for_app(page)
-        page.get_by_role("button", name="Clear").click()
-        try:
-            metric.wait_for(state="detached", timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    wait_for_app(page)
 
 
 @pytest.fixture
@@ -151,23 +96,9 @@ def test_undo_and_redo_are_buttons_beside_the_canvas(draw_page):
     assert_prediction(draw_page, 1)
 
 
-def touch_stroke(cdp, points: list[Point]) -> None:
-    """One finger stroke, as a phone's touch screen sends it."""
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
-    for x, y in points[1:]:
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-
 def test_on_a_phone_a_finger_drawn_digit_is_read_in_view_of_the_canvas(app_server, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        page.goto(app_server.url)
-        wait_for_app(page)
-        page.get_by_text("Draw a digit from 0 to 9").first.wait_for(timeout=120_000)
+    with phone_draw_page(app_server, browser) as (page, cdp):
         box = canvas_box(page)
-        cdp = context.new_cdp_session(page)
         x, y, h = box["x"] + 0.55 * box["width"], box["y"] + 0.15 * box["height"], 0.7 * box["height"]
         touch_stroke(cdp, [(x, y + h * i / 24) for i in range(25)])
         reading = page.locator(".st-key-phone-reading")
@@ -189,8 +120,6 @@ def test_on_a_phone_a_finger_drawn_digit_is_read_in_view_of_the_canvas(app_serve
         assert page.locator("canvas.lower-canvas").first.evaluate("c => c.toDataURL()") == strokes_before, (
             "a swipe off the canvas drew on it"
         )
-    finally:
-        context.close()
 
 
 def test_a_drawn_heart_is_not_a_digit(draw_page):
@@ -230,9 +159,6 @@ def test_a_number_drawn_on_the_wide_canvas_is_read_left_to_right_and_each_digit_
     tiles.nth(1).get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Save as a 7").click()
     expect(page.get_by_text(re.compile(r"Saved as a 7 in My samples"))).to_be_visible(timeout=30_000)
-
-
-IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 
 
 def test_on_a_phone_the_number_canvas_fits_the_screen_and_reads_a_finger_drawn_number(app_server, browser):

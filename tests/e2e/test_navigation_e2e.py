@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import AppServer, copy_default_registry, wait_for_app
+from tests.support.browser import AppServer, copy_default_registry, wait_for_app
 
 
 @pytest.mark.parametrize("path", ["upload", "analysis"])

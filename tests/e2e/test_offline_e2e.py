@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.support.browser import wait_for_app
 
 PAGES = [
     ("Upload", "Read handwriting from images"),

@@ -17,9 +17,7 @@ from playwright.sync_api import expect
 
 from mnist_core import registry
 from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import AppServer, wait_for_app
-
-SLOW = 30_000  # ms: reruns on a busy 2-core machine can take seconds
+from tests.support.browser import SLOW, AppServer, fill_number, open_train, settle, use_a_subset, wait_for_app
 
 
 @pytest.fixture(scope="module")
@@ -32,49 +30,6 @@ def train_server(tiny_registry_template, tmp_path_factory):
         server = AppServer(root)
     yield server
     server.stop()
-
-
-def open_train(page, server: AppServer) -> None:
-    page.goto(server.url + "/")  # the app's own entry first: it sets up the navigation
-    page.get_by_role("link", name="Train").wait_for(state="attached")
-    page.goto(server.url + "/train")
-    expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible(timeout=60_000)
-    wait_for_app(page)
-
-
-def settle(page, action, done, what: str) -> None:
-    """Do ``action`` until ``done()`` holds: a change made while a periodic fragment rerun is in flight
-    can be dropped by Streamlit (a known run_every issue), so an unlucky click is repeated."""
-    for _ in range(4):
-        action()
-        wait_for_app(page)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if done():
-                return
-            page.wait_for_timeout(200)
-    raise AssertionError(f"the page did not take {what}")
-
-
-def fill_number(page, label: str, value: int) -> None:
-    box = page.get_by_label(label, exact=True)
-
-    def fill() -> None:
-        box.fill(str(value))
-        box.press("Enter")
-
-    def kept() -> bool:  # still there after the rerun that follows
-        if box.input_value() != str(value):
-            return False
-        page.wait_for_timeout(600)
-        return box.input_value() == str(value)
-
-    settle(page, fill, kept, label)
-
-
-def use_a_subset(page) -> None:
-    limit = page.get_by_label("Training images (the first N)")
-    settle(page, lambda: page.get_by_text("Train on all 60,000 images").click(), lambda: limit.count() > 0, "the subset toggle")
 
 
 def set_up_tiny_run(page, name: str) -> None:

@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from mnist_core import synthetic
-from tests.e2e.conftest import wait_for_app
 from tests.support import inputs
+from tests.support.browser import wait_for_app
 from tests.support.photos import note_on_desk
 
 

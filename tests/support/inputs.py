@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import zlib
 from collections.abc import Sequence
@@ -183,3 +184,11 @@ def heart_ink(size: int = 200, pen: int = 12) -> np.ndarray:
     """A drawn heart, white ink on black, uint8 (size, size)."""
     m = 0.15 * size
     return canvas_rgba([[(m + x * (size - 2 * m), m + y * (size - 2 * m)) for x, y in HEART]], size=size, stroke_width=pen)[..., 3]
+
+
+def canvas_payload(rgba: np.ndarray) -> dict:
+    """What streamlit-drawable-canvas 0.13 sends at mouse-up with return_image_data=True."""
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}
