@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-import app_pages.startup  # noqa: F401  (first, once per process: Keras loads in the background, see there)
 from app_pages.common import model_sidebar, resume_training_queue, start_loading_model
+from app_pages.startup import first_page_sent  # Keras loads in the background from the first run on, see there
 
 ICON = Path(__file__).parent / "app_pages" / "assets" / "icon.png"
 
@@ -23,4 +23,7 @@ navigation = st.navigation(
 resume_training_queue()
 model_sidebar()
 start_loading_model()
-navigation.run()
+try:
+    navigation.run()
+finally:  # also when the page stops or reruns itself
+    first_page_sent()

@@ -88,7 +88,7 @@ def model_loading() -> bool:
 
 def getting_ready() -> None:
     """While the model loads (the first visit after the app starts): say so, and rerun the page once it is ready."""
-    st.info("Getting the model ready (about 15 s after the app starts). Draw already: your drawing is read as soon as it is.",
+    st.info("Getting the model ready (a few seconds after the app starts). Draw already: your drawing is read as soon as it is.",
             icon=":material/hourglass_top:")  # fmt: skip
     _rerun_when_ready()
 

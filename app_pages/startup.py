@@ -1,10 +1,16 @@
 """App process start-up, done once when app.py first imports this module (a rerun does not redo it).
 
 TensorFlow and Keras load in a background thread from here, and the models after them (``common.load_in_background``),
-so that the first page (the Draw page's canvas) is drawn at once, not after about 15 s of loading.
+so that the first page (the Draw page's canvas) is drawn at once, not after about 15 s of loading. The import waits
+until the first page has been sent (``first_page_sent``) and a moment more for the browser to fetch the canvas:
+importing TensorFlow holds Python's GIL for long stretches, and run side by side with the first page it put the
+canvas at about 4 s after start-up instead of 2 (BENCHMARKS.md, "First visit").
 """
 
 import gc
+import sys
+import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 # After every script run (every fragment rerun and poll too) Streamlit calls gc.collect(2) and, with
@@ -22,7 +28,19 @@ def _keep_kernel_cache() -> None:
     """Stands in for keras.backend.clear_session in the app process (see above)."""
 
 
+_FIRST_PAGE_SENT = threading.Event()
+BROWSER_GRACE_S = 0.3  # after the first page is sent, for the browser to load the canvas component from this server
+FIRST_PAGE_TIMEOUT_S = 20.0  # start anyway if no page comes
+
+
+def first_page_sent() -> None:
+    """Called after each script run; the first one lets the Keras import start."""
+    _FIRST_PAGE_SENT.set()
+
+
 def _import_keras() -> None:
+    if "keras" not in sys.modules and _FIRST_PAGE_SENT.wait(FIRST_PAGE_TIMEOUT_S):  # (already there in tests)
+        time.sleep(BROWSER_GRACE_S)
     import keras
 
     keras.backend.clear_session = _keep_kernel_cache
