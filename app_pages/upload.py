@@ -16,6 +16,12 @@ from mnist_core.formatting import confidence
 from mnist_core.preprocess import FORMATS, MAX_BYTES, ImageError, decode
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
+# The drop zone would say the server's cap ("200MB per file"), which is there only so that a bigger file reaches the
+# decoder and gets its sentence; it says the decoder's limit instead.
+DROPZONE_LIMIT = f"""<style>
+[data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}
+[data-testid='stFileUploaderDropzoneInstructions'] span::after {{content: 'Up to {MAX_BYTES // 2**20} MB per file'; font-size: 0.875rem}}
+</style>"""
 
 
 def plain(name: str) -> str:
@@ -90,6 +96,7 @@ def table_rows(name: str, readings) -> list[dict]:
 
 
 st.title("Read handwriting from images")
+st.html(DROPZONE_LIMIT)
 st.caption("Upload scans or photos of handwritten digits. Each digit found is boxed, read left to right, line by line.")
 model = predictor()
 if model is None:
