@@ -129,6 +129,8 @@ def test_a_drawn_heart_is_not_a_digit(draw_page):
     expect(value).to_have_text("?", timeout=30_000)
     expect(draw_page.get_by_text("That doesn't look like a digit.")).to_be_visible()
     expect(draw_page.locator(".softmax-dimmed")).to_have_count(1)  # the ten bars, greyed
+    expect(draw_page.get_by_text("So it is not explained as a digit.")).to_be_visible()  # no digit's saliency for a heart
+    expect(draw_page.get_by_text(re.compile("Pixels that speak for|pushed the model towards"))).to_have_count(0)
     clear(draw_page)
     draw(draw_page, STROKES[7], CASES[1][1])
     assert_prediction(draw_page, 7)  # and a digit after it is read again
