@@ -30,7 +30,7 @@ PAPER, PEN = (240, 238, 230), (30, 30, 60)
 
 def on_page(digit: np.ndarray, page: tuple[int, int] = (400, 400), height: float = 160, at: tuple[int, int] | None = None):
     """The digit's ink, ``height`` px tall, on an empty page (centred unless ``at``)."""
-    glyph = synthetic._ink_alpha(digit, height)
+    glyph = synthetic.ink_alpha(digit, height)
     w, h = page
     x, y = at or ((w - glyph.shape[1]) // 2, (h - glyph.shape[0]) // 2)
     ink = np.zeros((h, w), np.float32)

@@ -23,7 +23,7 @@ PENS = [(30, 30, 60), (40, 60, 170), (20, 20, 20)]
 
 def writing(digits: list[np.ndarray], page: tuple[int, int], height: float, rng: np.random.Generator) -> np.ndarray:
     """MNIST digits side by side, ``height`` px tall, near the middle of a ``page`` (w, h) ink map."""
-    glyphs = [synthetic._ink_alpha(d, height * rng.uniform(0.9, 1.05)) for d in digits]
+    glyphs = [synthetic.ink_alpha(d, height * rng.uniform(0.9, 1.05)) for d in digits]
     gaps = [int(height * rng.uniform(0.15, 0.35)) for _ in glyphs[1:]]
     width = sum(g.shape[1] for g in glyphs) + sum(gaps)
     w, h = page

@@ -71,7 +71,7 @@ def png_array(blob: bytes, what: str = "image") -> np.ndarray:
         raise SamplesError(f"The {what} is not a readable PNG image.") from exc
 
 
-def _crop_png(crop: np.ndarray | bytes | None) -> bytes | None:
+def crop_png(crop: np.ndarray | bytes | None) -> bytes | None:
     """The original crop as PNG, scaled down to at most CROP_MAX_SIDE pixels a side."""
     if crop is None:
         return None
@@ -97,15 +97,15 @@ def to_uint8_any(a: np.ndarray) -> np.ndarray:
     return np.round(np.clip(a if a.max(initial=0.0) > 1.0 else a * 255, 0, 255)).astype(np.uint8)
 
 
-def _check_label(label: object) -> int:
+def check_label(label: object) -> int:
     if isinstance(label, bool) or not isinstance(label, int | np.integer) or not 0 <= int(label) <= 9:
         raise SamplesError(f"A label must be a digit from 0 to 9, not {label!r}.")
     return int(label)
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _digest(image: np.ndarray, label: int) -> bytes:
+def sample_digest(image: np.ndarray, label: int) -> bytes:
     return hashlib.sha1(image.tobytes() + bytes([label])).digest()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.sample_codec import SOURCES, SamplesError, _check_label, _now, png_array, to_uint8
+from mnist_core.sample_codec import SOURCES, SamplesError, check_label, png_array, to_uint8, utc_now
 
 MAX_IMPORT_BYTES = 100 * 1024 * 1024
 MAX_IMPORT_SAMPLES = 100_000
@@ -85,7 +85,7 @@ def _metadata(source: str, created: str, model: str, predicted: object) -> tuple
     except ValueError:
         predicted = None
     predicted = predicted if predicted is None or 0 <= predicted <= 9 else None
-    return source, (created or _now())[:40], (model or None) and str(model)[:64], predicted
+    return source, (created or utc_now())[:40], (model or None) and str(model)[:64], predicted
 
 
 def _read_npz(data: bytes) -> list[Incoming]:
@@ -162,7 +162,7 @@ def _read_zip(data: bytes) -> list[Incoming]:
             if image.shape != (28, 28):
                 raise SamplesError(f"Image {name!r} is {image.shape[1]}x{image.shape[0]} pixels; each sample image must be 28x28.")
             try:
-                label = _check_label(int((row.get("label") or "").strip()))
+                label = check_label(int((row.get("label") or "").strip()))
             except (ValueError, SamplesError) as exc:
                 raise SamplesError(f"Line {line} of labels.csv: the label must be a digit from 0 to 9.") from exc
             crop_name = (row.get("crop") or "").strip()

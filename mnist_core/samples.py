@@ -19,7 +19,18 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core import sample_files
-from mnist_core.sample_codec import SOURCES, Sample, SamplesError, _check_label, _crop_png, _digest, _now, png_array, png_bytes, to_uint8
+from mnist_core.sample_codec import (
+    SOURCES,
+    Sample,
+    SamplesError,
+    check_label,
+    crop_png,
+    png_array,
+    png_bytes,
+    sample_digest,
+    to_uint8,
+    utc_now,
+)
 from mnist_core.sample_db import SamplesDatabase
 
 # ---------------------------------------------------------------- the store
@@ -44,12 +55,12 @@ class SampleStore(SamplesDatabase):
             raise SamplesError(f"A sample's source must be one of {', '.join(SOURCES)}, not {source!r}.")
         row = (
             png_bytes(to_uint8(image28)),
-            _crop_png(crop),
-            _check_label(label),
+            crop_png(crop),
+            check_label(label),
             source,
-            _now(),
+            utc_now(),
             model,
-            None if predicted is None else _check_label(predicted),
+            None if predicted is None else check_label(predicted),
         )
         return self._with_db(
             lambda db: (
@@ -60,7 +71,7 @@ class SampleStore(SamplesDatabase):
         )
 
     def relabel(self, sample_id: int, label: int) -> None:
-        label = _check_label(label)
+        label = check_label(label)
         changed = self._with_db(lambda db: db.execute("UPDATE samples SET label = ? WHERE id = ?", (label, int(sample_id))).rowcount)
         if not changed:
             raise SamplesError(f"There is no sample number {sample_id} (perhaps it was deleted in another tab).")
@@ -74,7 +85,7 @@ class SampleStore(SamplesDatabase):
 
     def list(self, label: int | None = None) -> list[Sample]:
         """Every sample (or those with one label), oldest first."""
-        where, args = ("WHERE label = ?", (_check_label(label),)) if label is not None else ("", ())
+        where, args = ("WHERE label = ?", (check_label(label),)) if label is not None else ("", ())
         rows = self._with_db(
             lambda db: db.execute(
                 f"SELECT id, image, label, source, created, model, predicted, crop IS NOT NULL FROM samples {where} ORDER BY id", args
@@ -135,10 +146,10 @@ class SampleStore(SamplesDatabase):
         label) are skipped. Returns (added, skipped).
         """
         incoming = sample_files.read(data)
-        seen = {_digest(s.image, s.label) for s in self.list()}
+        seen = {sample_digest(s.image, s.label) for s in self.list()}
         rows, skipped = [], 0
         for image, crop, label, source, created, model, predicted in incoming:
-            key = _digest(image, label)
+            key = sample_digest(image, label)
             if key in seen:
                 skipped += 1
                 continue

@@ -21,7 +21,7 @@ def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def _ink_alpha(digit: np.ndarray, height: float) -> np.ndarray:
+def ink_alpha(digit: np.ndarray, height: float) -> np.ndarray:
     """A 28x28 uint8 MNIST digit cropped to its ink, upscaled so that its 20x20 box becomes ``height`` pixels.
 
     As in MNIST, the longer side sets the scale: a flat 2 stays flat, a 1 is as tall as the box.
@@ -70,7 +70,7 @@ def compose(
     height = float(digit_height) if isinstance(digit_height, (int, float)) else float(rng.uniform(*digit_height))
     per_line = per_line or max(1, len(digit_images))
     lines = [list(digit_images[i : i + per_line]) for i in range(0, len(digit_images), per_line)] or [[]]
-    glyphs = [[_ink_alpha(d, height * rng.uniform(0.9, 1.1)) for d in line] for line in lines]
+    glyphs = [[ink_alpha(d, height * rng.uniform(0.9, 1.1)) for d in line] for line in lines]
     line_gap = height * 0.5
     widths = []
     placements = []  # (line, x, y) relative to the block

@@ -342,7 +342,7 @@ def test_a_digit_filling_its_photo_keeps_its_long_strokes(mnist):
     8 spans most of the photo, and is a stroke, not a ruled line to remove (before: 17 of 60 not one digit)."""
     read = []
     for digit in mnist.x_test[:60]:
-        ink = synthetic._ink_alpha(digit, 290)
+        ink = synthetic.ink_alpha(digit, 290)
         x = (300 - ink.shape[1]) // 2
         rgb = np.full((300, 300, 3), photos.PAPER, np.float32)
         rgb[5 : 5 + ink.shape[0], x : x + ink.shape[1]] *= 1 - 0.85 * ink[..., None]

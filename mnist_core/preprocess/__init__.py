@@ -18,11 +18,21 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from mnist_core.preprocess.decode import FORMATS, MAX_BYTES, MAX_PIXELS, ImageError, _array_to_grey, _grey, _numeric, _unit, decode
-from mnist_core.preprocess.ink import _ink
+from mnist_core.preprocess.decode import (
+    FORMATS,
+    MAX_BYTES,
+    MAX_PIXELS,
+    ImageError,
+    array_to_grey,
+    decode,
+    numeric_array,
+    to_grey,
+    to_unit_range,
+)
+from mnist_core.preprocess.ink import ink_map
 from mnist_core.preprocess.normalise import BOX, CENTRE, INK_LEVEL, SIDE, STROKE, normalize
 from mnist_core.preprocess.page import Page, find_page
-from mnist_core.preprocess.segment import Box, _segment
+from mnist_core.preprocess.segment import Box, digit_crops
 
 # The pipeline, a module each: decode -> ink -> segment -> normalise. These are its entry points.
 __all__ = [
@@ -52,7 +62,7 @@ def from_canvas(rgba: np.ndarray) -> np.ndarray | None:
 
 def canvas_ink(rgba: np.ndarray) -> np.ndarray | None:
     """The ink of a canvas as float32 (H, W) in [0, 1]: from alpha when the background is transparent."""
-    a = _numeric(rgba, "canvas")
+    a = numeric_array(rgba, "canvas")
     if a.ndim == 2:
         a = a[:, :, None]
     if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
@@ -60,10 +70,10 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray | None:
     if a.shape[0] == 0 or a.shape[1] == 0:
         return None
     if a.shape[2] in (2, 4):
-        alpha = _unit(a[:, :, -1])
+        alpha = to_unit_range(a[:, :, -1])
         if float(alpha.max() - alpha.min()) > 0.25:
             return alpha  # transparent background: the strokes are where alpha is
-    colour = _unit(a[:, :, :3] if a.shape[2] >= 3 else a[:, :, :1])
+    colour = to_unit_range(a[:, :, :3] if a.shape[2] >= 3 else a[:, :, :1])
     border = np.concatenate([colour[0], colour[-1], colour[:, 0], colour[:, -1]])
     background = np.median(border, axis=0)
     channels = [np.abs(colour[:, :, c] - background[c]) for c in range(colour.shape[2])]
@@ -109,7 +119,7 @@ def from_image(data: bytes | Image.Image | np.ndarray) -> list[Digit]:
 
 def find_digits(data: bytes | Image.Image | np.ndarray) -> Found:
     """Like ``from_image``, with the paper found around the digits, if the photo shows one."""
-    grey_full = _array_to_grey(data) if isinstance(data, np.ndarray) else _grey(decode(data))
+    grey_full = array_to_grey(data) if isinstance(data, np.ndarray) else to_grey(decode(data))
     w, h = grey_full.size
     scale = min(1.0, math.sqrt(WORK_PIXELS / (w * h)))
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -160,5 +170,5 @@ def _with_paper_around(grey: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _find(grey: np.ndarray) -> list[tuple[Box, np.ndarray]]:
-    ink = _ink(grey)
-    return [] if ink is None else _segment(ink)
+    ink = ink_map(grey)
+    return [] if ink is None else digit_crops(ink)

@@ -22,9 +22,9 @@ class ImageError(ValueError):
     """An input a person gave us cannot be read as an image; the message is one clear sentence."""
 
 
-def _float_plane(x: object, what: str) -> np.ndarray | None:
+def float_plane(x: object, what: str) -> np.ndarray | None:
     """Any 2-D numeric array -> float32 copy scaled to peak 1, non-finite and negative values as 0."""
-    a = _numeric(x, what)
+    a = numeric_array(x, what)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
     if a.ndim != 2:
@@ -39,7 +39,7 @@ def _float_plane(x: object, what: str) -> np.ndarray | None:
     return (a / peak if peak > 0 else a).astype(np.float32, copy=False)
 
 
-def _numeric(x: object, what: str) -> np.ndarray:
+def numeric_array(x: object, what: str) -> np.ndarray:
     try:
         a = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -51,7 +51,7 @@ def _numeric(x: object, what: str) -> np.ndarray:
     return a
 
 
-def _unit(a: np.ndarray) -> np.ndarray:
+def to_unit_range(a: np.ndarray) -> np.ndarray:
     """Pixel values of any numeric dtype -> float32 in [0, 1] (0-255 or 0-1 scales understood)."""
     if a.dtype == np.uint8:
         return a.astype(np.float32) * np.float32(1 / 255)
@@ -136,7 +136,7 @@ def _short(exc: Exception) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
-def _grey(image: Image.Image) -> Image.Image:
+def to_grey(image: Image.Image) -> Image.Image:
     """Any PIL mode -> 8-bit grey ("L"). Transparent parts become a background that contrasts with the ink."""
     mode = image.mode
     if mode in ("I", "F") or mode.startswith("I;"):
@@ -164,8 +164,8 @@ def _composite(grey: np.ndarray, alpha: np.ndarray) -> Image.Image:
     return Image.fromarray(np.round(g * a + background * (1 - a)).astype(np.uint8))
 
 
-def _array_to_grey(x: np.ndarray) -> Image.Image:
-    a = _numeric(x, "image")
+def array_to_grey(x: np.ndarray) -> Image.Image:
+    a = numeric_array(x, "image")
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
@@ -173,7 +173,7 @@ def _array_to_grey(x: np.ndarray) -> Image.Image:
     if a.shape[0] == 0 or a.shape[1] == 0:
         raise ImageError("This image has no pixels.")
     _check_pixels((a.shape[1], a.shape[0]))
-    u8 = np.round(_unit(a) * 255).astype(np.uint8)
+    u8 = np.round(to_unit_range(a) * 255).astype(np.uint8)
     if u8.ndim == 2:
         return Image.fromarray(u8)
     grey = np.asarray(Image.fromarray(np.ascontiguousarray(u8[:, :, :3])).convert("L")) if u8.shape[2] >= 3 else u8[:, :, 0]

@@ -12,7 +12,7 @@ WIDE = 3.0  # a dark region this many times wider than the writing's strokes is 
 MIN_LIGHT = 0.35  # ink is contrast relative to the paper's light, but a dark desk's noise is not amplified past this
 
 
-def _ink(grey: np.ndarray) -> np.ndarray | None:
+def ink_map(grey: np.ndarray) -> np.ndarray | None:
     """Grey page in [0, 1] -> ink map (ink high, paper 0), or None when the page has no contrast."""
     h, w = grey.shape
     smooth = ndimage.gaussian_filter(grey, 0.8)
@@ -34,7 +34,7 @@ def _ink(grey: np.ndarray) -> np.ndarray | None:
     ink = _against_paper(v, k)
     # a shadow narrower than k (a phone, a hand) stands out at that scale too: measure the ink again at a scale
     # just above the writing's own strokes, where a shadow is paper again
-    width = _stroke_width(ink > _threshold(ink))
+    width = _stroke_width(ink > ink_threshold(ink))
     fine = max(15, round(WIDE * width)) | 1
     return _against_paper(v, fine, cv2.MORPH_ELLIPSE) if width and fine < k else ink  # round: a fingertip is
 
@@ -87,7 +87,7 @@ def _otsu(values: np.ndarray) -> float:
     return float(edges[int(np.argmax(between)) + 1])
 
 
-def _threshold(ink: np.ndarray) -> float:
+def ink_threshold(ink: np.ndarray) -> float:
     """Otsu's level, but never inside the paper's own noise: ink must stand 6 sigma above the paper.
 
     The noise is measured robustly (median absolute deviation), since ink is the minority. This

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from mnist_core.preprocess.decode import _float_plane
+from mnist_core.preprocess.decode import float_plane
 
 BOX = 20  # MNIST: fit the digit in 20x20 ...
 
@@ -27,10 +27,10 @@ STROKE = 2.5  # typical MNIST stroke width, in pixels of the 20x20 box
 
 def normalize(ink: np.ndarray) -> np.ndarray | None:
     """Ink map (float, ink high) -> (28, 28) float32 in [0, 1] the MNIST way; None without ink."""
-    a = _float_plane(ink, "ink map")
+    a = float_plane(ink, "ink map")
     if a is None:
         return None
-    if not a.max() > 0:  # _float_plane scaled the peak to 1
+    if not a.max() > 0:  # float_plane scaled the peak to 1
         return None
     rows = np.flatnonzero((a > INK_LEVEL).any(axis=1))
     cols = np.flatnonzero((a > INK_LEVEL).any(axis=0))

@@ -8,16 +8,16 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from mnist_core.preprocess.ink import _threshold
+from mnist_core.preprocess.ink import ink_threshold
 
 RULE_WIDTH = 0.03  # a printed rule is thinner than this share of the image; a pen stroke filling a crop is not
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive), in original-image pixels
 
 
-def _segment(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+def digit_crops(ink: np.ndarray) -> list[tuple[Box, np.ndarray]]:
     """Ink map -> [(box in ink coordinates, the digit's own ink crop)], in reading order."""
     h, w = ink.shape
-    threshold = _threshold(ink)
+    threshold = ink_threshold(ink)
     mask = ink > threshold
     fraction = float(mask.mean())
     if fraction > 0.45 or fraction == 0:

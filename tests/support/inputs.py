@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from mnist_core.synthetic import Strokes, _ink_alpha, _rng, number_row
+from mnist_core.synthetic import Strokes, _rng, ink_alpha, number_row
 
 
 def canvas_rgba(
@@ -50,7 +50,7 @@ def canvas_rgba(
 
 def _brush_digit(digit: np.ndarray, rng: np.random.Generator, size: int, stroke_width: int) -> np.ndarray:
     height = size * rng.uniform(0.5, 0.8)
-    shape = _ink_alpha(digit, height) > 0.5
+    shape = ink_alpha(digit, height) > 0.5
     # the pen's path: thin the shape to its middle, then draw it again with a round brush
     depth = ndimage.distance_transform_edt(shape)
     ridge = (depth >= ndimage.maximum_filter(depth, size=5) - 0.5) & (depth > 1)
@@ -171,13 +171,13 @@ def blank_files(rng: np.random.Generator | int | None = None) -> dict[str, tuple
     }
 
 
-def _arc(cx: float, cy: float, r: float, start: float, end: float, n: int = 24) -> list[tuple[float, float]]:
+def arc(cx: float, cy: float, r: float, start: float, end: float, n: int = 24) -> list[tuple[float, float]]:
     t = np.radians(np.linspace(start, end, n + 1))
     return list(zip((cx + r * np.cos(t)).tolist(), (cy + r * np.sin(t)).tolist(), strict=True))
 
 
 # A heart as one pen stroke in a unit box (x right, y down): a mark the non-digit generator never draws.
-HEART = [*_arc(0.28, 0.3, 0.22, 180, 360), *_arc(0.72, 0.3, 0.22, 180, 360), (0.5, 1.0), (0.06, 0.35)]
+HEART = [*arc(0.28, 0.3, 0.22, 180, 360), *arc(0.72, 0.3, 0.22, 180, 360), (0.5, 1.0), (0.06, 0.35)]
 
 
 def heart_ink(size: int = 200, pen: int = 12) -> np.ndarray:

@@ -15,7 +15,7 @@ PAPER, INK = (240, 238, 230), (35, 35, 70)
 
 def written(mnist, labels: str, size: tuple[int, int], height: int) -> Image.Image:
     """The digits ``labels`` (first test digit of each), side by side in the middle of a page of ``size``."""
-    glyphs = [synthetic._ink_alpha(mnist.x_test[int(np.flatnonzero(mnist.y_test == int(c))[0])], height) for c in labels]
+    glyphs = [synthetic.ink_alpha(mnist.x_test[int(np.flatnonzero(mnist.y_test == int(c))[0])], height) for c in labels]
     gap = height // 4
     width = sum(g.shape[1] for g in glyphs) + gap * (len(glyphs) - 1)
     ink = np.zeros((size[1], size[0]), np.float32)
