@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mnist_core import cards, formatting
 
+SPLITS = ["train", "validation"]
 CELL_PARAM = "cell"  # the confusion matrix's click selection, as named in Streamlit's selection state
 RIGHT, WRONG, DIAGONAL, EMPTY = "#16a34a", "#dc2626", "#dbe4f0", "#f8fafc"
 
@@ -226,9 +227,7 @@ def curve_charts(history: Mapping[str, Sequence[float]], height: int = 300) -> d
                     scale=scale,
                     axis=alt.Axis(format=axis_fmt),
                 ),
-                color=alt.Color(
-                    "split:N", title=None, scale=alt.Scale(domain=["train", "validation"]), legend=alt.Legend(orient="top")
-                ),  # above: never on a line
+                color=alt.Color("split:N", title=None, scale=alt.Scale(domain=SPLITS), legend=alt.Legend(orient="top")),  # never on a line
                 tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", title=metric, format=fmt)],
             )
             .properties(height=height)
