@@ -136,7 +136,7 @@ def test_an_ensemble_trains_and_registers_as_one_averaging_model(mnist, registry
     model = registry.load_model("tiny-ensemble")
     assert model.output_shape == (None, 10)
     x = mnist.x_test[:8].astype(np.float32)[..., None] / 255.0
-    members = np.asarray(training.architectures.members_view(model)(x, training=False))
+    members = np.asarray(architectures.members_view(model)(x, training=False))
     np.testing.assert_allclose(np.asarray(model(x, training=False)), members.mean(axis=1), atol=1e-6)
 
 
