@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core import sample_db
 from mnist_core.samples import SamplesError, SampleStore
+from mnist_core.samples import db as sample_db
 
 
 def digit_image(seed: int) -> np.ndarray:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import sample_files
-from mnist_core.sample_codec import (
+from mnist_core.samples import files as sample_files
+from mnist_core.samples.codec import (
     SOURCES,
     Sample,
     SamplesError,
@@ -31,7 +31,7 @@ from mnist_core.sample_codec import (
     to_uint8,
     utc_now,
 )
-from mnist_core.sample_db import SamplesDatabase
+from mnist_core.samples.db import SamplesDatabase
 
 # ---------------------------------------------------------------- the store
 

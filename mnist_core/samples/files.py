@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.sample_codec import SOURCES, SamplesError, check_label, png_array, to_uint8, utc_now
+from mnist_core.samples.codec import SOURCES, SamplesError, check_label, png_array, to_uint8, utc_now
 
 MAX_IMPORT_BYTES = 100 * 1024 * 1024
 MAX_IMPORT_SAMPLES = 100_000

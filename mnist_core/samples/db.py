@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core.sample_codec import SamplesError
+from mnist_core.samples.codec import SamplesError
 from mnist_core.settings import samples_path
 
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
