@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import export, registry
+from mnist_core import registry
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
+from mnist_core.registry import export
 
 
 def main() -> None:

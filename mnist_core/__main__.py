@@ -203,7 +203,8 @@ def cmd_predict(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from mnist_core import export, formatting, registry
+    from mnist_core import formatting, registry
+    from mnist_core.registry import export
 
     name = registry.named_or_active(args.name).name
     out = export.export(name, args.format, Path(args.out) if args.out else None)

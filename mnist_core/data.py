@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import atomic
 from mnist_core.settings import cache_dir
+from mnist_core.storage import atomic
 
 Report = Callable[[str], None]
 

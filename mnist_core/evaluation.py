@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core import atomic
+from mnist_core.storage import atomic
 
 Progress = Callable[[int, int], None]
 Cell = tuple[int, int]  # (true digit, predicted digit): one cell of the confusion matrix

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import atomic, registry, run_events, run_supervisor
+from mnist_core import registry, run_events, run_supervisor
 from mnist_core.run_state import (  # noqa: F401  (the names the pages and the CLI use, in one place)
     CANCEL,
     CANCELLED,
@@ -45,6 +45,7 @@ from mnist_core.run_state import (  # noqa: F401  (the names the pages and the C
     update_status,
 )  # fmt: skip
 from mnist_core.run_supervisor import tick
+from mnist_core.storage import atomic
 
 # ---------------------------------------------------------------- the form's checks
 

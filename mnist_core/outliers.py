@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_core import atomic, glyphs, preprocess, settings
+from mnist_core import glyphs, preprocess, settings
+from mnist_core.storage import atomic
 
 Stroke = list[tuple[float, float]]  # points in a unit square, y down
 

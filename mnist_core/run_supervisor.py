@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_core import atomic, registry
+from mnist_core import registry
 from mnist_core.run_state import (
     CANCEL,
     CANCELLED,
@@ -44,6 +44,7 @@ from mnist_core.run_state import (
     update_status,
 )  # fmt: skip
 from mnist_core.settings import PROJECT_ROOT
+from mnist_core.storage import atomic
 
 POLL_SECONDS = 0.5  # the supervisor's beat
 TERM_AFTER, KILL_AFTER = 5.0, 15.0  # seconds after a cancel request: SIGTERM, then SIGKILL

@@ -10,9 +10,10 @@ import warnings
 import numpy as np
 import pytest
 
-from mnist_core import export, preprocess, registry
+from mnist_core import preprocess, registry
 from mnist_core.examples import list_examples
 from mnist_core.inference import Predictor
+from mnist_core.registry import export
 from mnist_core.settings import PROJECT_ROOT
 
 

@@ -62,7 +62,7 @@ def test_two_replicas_sharing_a_queue_never_run_two_runs_at_once(registry_root, 
 
 
 def test_a_run_another_host_started_is_left_alone_while_its_heartbeat_beats_and_then_marked_gone(registry_root, monkeypatch):
-    from mnist_core import atomic
+    from mnist_core.storage import atomic
 
     monkeypatch.setenv(run_supervisor.HOST_ENV, "this-host")
     runs = registry_root / ".runs"

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mnist_core import atomic, locks
 from mnist_core.settings import models_dir
+from mnist_core.storage import atomic, locks
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 MODEL_FILE = "model.keras"

@@ -14,8 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mnist_core import atomic, registry
+from mnist_core import registry
 from mnist_core.preprocess import normalise
+from mnist_core.storage import atomic
 
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite"}
 
