@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.startup import KERAS, LOADER
-from mnist_core import cards, formatting, jobs, registry
+from mnist_core import cards, formatting, registry
+from mnist_core import runs as jobs
 from mnist_core.settings import runs_dir
 
 

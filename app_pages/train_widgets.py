@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core import figures, jobs
+from mnist_core import figures
+from mnist_core import runs as jobs
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from bench.bench_draw_latency import OUT, measure, percentile
-from mnist_core import jobs, run_events, training
+from mnist_core import run_events, training
+from mnist_core import runs as jobs
 from tests.support.browser import AppServer, copy_default_registry
 
 

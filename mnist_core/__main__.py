@@ -53,7 +53,7 @@ def train_config(args):
 
 def cmd_train(args) -> int:
     if args.run_dir:  # a child process started by the Train page: it reads the run's config and reports its state
-        from mnist_core import run_child
+        from mnist_core.runs import child as run_child
 
         return run_child.main(Path(args.run_dir), args.data, started=STARTED)
 

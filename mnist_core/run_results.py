@@ -9,7 +9,8 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
-from mnist_core import formatting, jobs, registry, run_events
+from mnist_core import formatting, registry, run_events
+from mnist_core import runs as jobs
 
 
 @dataclass

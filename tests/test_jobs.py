@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import jobs, registry, run_child, run_results, run_supervisor, training
+from mnist_core import registry, run_results, training
+from mnist_core import runs as jobs
+from mnist_core.runs import child as run_child
+from mnist_core.runs import supervisor as run_supervisor
 from mnist_core.settings import runs_dir
 from tests.conftest import PROJECT_ROOT
 
@@ -224,7 +227,8 @@ def test_a_running_run_whose_process_is_gone_is_interrupted_even_if_its_pid_was_
 
 PARENT = """
 import sys, time
-from mnist_core import jobs, training
+from mnist_core import training
+from mnist_core import runs as jobs
 run = jobs.start(training.TrainConfig.for_preset("seed004", epochs=1, limit=1000, batch_size=16, name="orphan"))
 print(run.id, flush=True)
 time.sleep(600)

@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from mnist_core import jobs, registry, run_supervisor
+from mnist_core import registry
+from mnist_core import runs as jobs
+from mnist_core.runs import supervisor as run_supervisor
 from tests.conftest import PROJECT_ROOT
 
 

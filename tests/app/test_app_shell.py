@@ -47,7 +47,8 @@ def test_a_run_queued_before_a_restart_starts_when_the_app_does(tiny_registry):
     import json
     import time
 
-    from mnist_core import jobs, training
+    from mnist_core import runs as jobs
+    from mnist_core import training
     from mnist_core.settings import runs_dir
 
     root = runs_dir()

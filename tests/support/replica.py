@@ -10,7 +10,8 @@ import time
 
 import keras
 
-from mnist_core import jobs, registry, training
+from mnist_core import registry, training
+from mnist_core import runs as jobs
 
 
 def churn(tag: str, n: int) -> None:

@@ -13,8 +13,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import registry, run_events, run_supervisor
-from mnist_core.run_state import (  # noqa: F401  (the names the pages and the CLI use, in one place)
+from mnist_core import registry, run_events
+from mnist_core.runs import supervisor as run_supervisor
+from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the CLI use, in one place)
     CANCEL,
     CANCELLED,
     CONFIG,
@@ -44,7 +45,7 @@ from mnist_core.run_state import (  # noqa: F401  (the names the pages and the C
     runs_root,
     update_status,
 )  # fmt: skip
-from mnist_core.run_supervisor import tick
+from mnist_core.runs.supervisor import tick
 from mnist_core.storage import atomic
 
 # ---------------------------------------------------------------- the form's checks

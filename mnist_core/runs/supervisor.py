@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 
 from mnist_core import registry
-from mnist_core.run_state import (
+from mnist_core.runs.state import (
     CANCEL,
     CANCELLED,
     CONFIG,

@@ -14,7 +14,9 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_core import registry, run_events, run_state, run_supervisor
+from mnist_core import registry, run_events
+from mnist_core.runs import state as run_state
+from mnist_core.runs import supervisor as run_supervisor
 
 NICENESS = 10  # the training child's CPU priority, below the app's
 
