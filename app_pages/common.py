@@ -9,9 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.startup import KERAS, LOADER
-from mnist_core import cards, formatting, registry
+from mnist_core import formatting, registry
 from mnist_core import runs as jobs
 from mnist_core.settings import runs_dir
+from mnist_core.training import cards
 
 
 @st.cache_resource(show_spinner=False)

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 from bench.bench_draw_latency import OUT, measure, percentile
-from mnist_core import run_events, training
 from mnist_core import runs as jobs
+from mnist_core import training
+from mnist_core.training import events as run_events
 from tests.support.browser import AppServer, copy_default_registry
 
 

@@ -36,7 +36,8 @@ def child(spec: dict) -> dict:
     """One run, in this process: the recipe with its overrides, through train_and_register."""
     import keras
 
-    from mnist_core import data, evaluation, registry, run_events, training
+    from mnist_core import data, evaluation, registry, training
+    from mnist_core.training import events as run_events
 
     dataset = data.load_dataset(None, report=lambda m: None)
     epochs: list[dict] = []

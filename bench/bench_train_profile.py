@@ -23,8 +23,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures, data, objectives, outliers, pipeline
-from mnist_core.fit_callbacks import ProgressCallback, recompute_batch_norm
+from mnist_core import architectures, data, objectives, outliers
+from mnist_core.training import pipeline
+from mnist_core.training.callbacks import ProgressCallback, recompute_batch_norm
 
 
 def rate(work, images: int, repeats: int = 3) -> float:

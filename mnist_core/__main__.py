@@ -59,18 +59,19 @@ def cmd_train(args) -> int:
 
     from tqdm import tqdm
 
-    from mnist_core import data, run_events, training
+    from mnist_core import data, training
+    from mnist_core.training import events as run_events
 
     config = train_config(args)
     config.validate()
     if args.workers or args.worker_index is not None:
-        from mnist_core import cluster
+        from mnist_core.training import cluster
 
         if config.strategy != "multiworker":
             raise cluster.ClusterError("--workers and --worker-index go with --strategy multiworker.")
         os.environ["TF_CONFIG"] = json.dumps(cluster.tf_config_for(args.workers.split(",") if args.workers else [], args.worker_index or 0))
     if config.strategy == "multiworker" and not config.name:
-        from mnist_core import cluster
+        from mnist_core.training import cluster
 
         raise cluster.ClusterError("Give the run a --name: every worker must register under the same one.")
     dataset = data.load_dataset(args.data, report=lambda m: print(m, file=sys.stderr))
@@ -95,7 +96,7 @@ def cmd_train(args) -> int:
 
     info = training.train_and_register(config, dataset, on_event, started=STARTED)
     if info is None:
-        from mnist_core import cluster
+        from mnist_core.training import cluster
 
         bar.close()
         print(f"{cluster.task().label} finished; the chief evaluates and registers {config.name}.")
@@ -133,7 +134,8 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from mnist_core import calibration, data, pipeline, registry, training
+    from mnist_core import calibration, data, registry, training
+    from mnist_core.training import pipeline
 
     info = registry.named_or_active(args.model)
     config = training.TrainConfig.from_dict(info.card.get("config") or {})
@@ -278,10 +280,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mnist_core.cluster import ClusterError
     from mnist_core.data import DataError
     from mnist_core.registry import RegistryError
     from mnist_core.training import ConfigError
+    from mnist_core.training.cluster import ClusterError
 
     args = parser().parse_args(argv)
     try:

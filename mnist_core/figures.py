@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from mnist_core import cards, formatting
+from mnist_core import formatting
+from mnist_core.training import cards
 
 SPLITS = ["train", "validation"]
 CELL_PARAM = "cell"  # the confusion matrix's click selection, as named in Streamlit's selection state

@@ -9,8 +9,9 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
-from mnist_core import formatting, registry, run_events
+from mnist_core import formatting, registry
 from mnist_core import runs as jobs
+from mnist_core.training import events as run_events
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""The Train page's estimated time (mnist_core.estimate), from the cards of earlier runs."""
+"""The Train page's estimated time (mnist_core.training.estimate), from the cards of earlier runs."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from mnist_core import architectures, estimate
-from mnist_core.training import TrainConfig
+from mnist_core import architectures
+from mnist_core.training import TrainConfig, estimate
 
 
 def _model(preset, epoch_seconds, images, run_seconds=None, augment=True):

@@ -274,7 +274,8 @@ def test_two_tabs_starting_at_once_still_run_one_at_a_time(tiny_registry, slow_b
 
 
 def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_their_start(tmp_path):
-    from mnist_core import run_events, run_results
+    from mnist_core import run_results
+    from mnist_core.training import events as run_events
 
     runs = []
     for name, start, points in (("fast", 1000.0, [(1060.0, 0.98), (1120.0, 0.99)]), ("slow", 5000.0, [(5300.0, 0.97)])):
@@ -294,7 +295,7 @@ def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_thei
 
 def test_the_time_left_counts_from_the_first_batch_not_from_the_graph_being_built(tmp_path):
     """10 s of tracing before the first batch, then 10 steps a second: at step 20 of 1,000, about 98 s are left."""
-    from mnist_core import run_events
+    from mnist_core.training import events as run_events
 
     now = time.time()
     events = [

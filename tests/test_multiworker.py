@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mnist_core import cluster, registry
+from mnist_core import registry
+from mnist_core.training import cluster
 from tests.conftest import PROJECT_ROOT
 
 

@@ -5,8 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import architectures, cards, fit_callbacks, objectives, pipeline, registry, run_events, training
-from mnist_core.training import ConfigError, TrainConfig
+from mnist_core import architectures, objectives, registry, training
+from mnist_core.training import ConfigError, TrainConfig, cards, pipeline
+from mnist_core.training import callbacks as fit_callbacks
+from mnist_core.training import events as run_events
 
 
 @pytest.mark.parametrize(

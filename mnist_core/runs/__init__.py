@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from mnist_core import registry, run_events
+from mnist_core import registry
 from mnist_core.runs import supervisor as run_supervisor
 from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the CLI use, in one place)
     CANCEL,
@@ -47,6 +47,7 @@ from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the 
 )  # fmt: skip
 from mnist_core.runs.supervisor import tick
 from mnist_core.storage import atomic
+from mnist_core.training import events as run_events
 
 # ---------------------------------------------------------------- the form's checks
 

@@ -14,9 +14,10 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_core import registry, run_events
+from mnist_core import registry
 from mnist_core.runs import state as run_state
 from mnist_core.runs import supervisor as run_supervisor
+from mnist_core.training import events as run_events
 
 NICENESS = 10  # the training child's CPU priority, below the app's
 

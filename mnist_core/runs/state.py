@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnist_core import run_events
 from mnist_core.settings import runs_dir
 from mnist_core.storage import atomic, locks
+from mnist_core.training import events as run_events
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
 TERMINAL = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)

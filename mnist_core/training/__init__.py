@@ -1,11 +1,22 @@
-"""Training: the settings a person chooses (``config``), the fit and the progress events it writes (``fit``), and the
-whole run that evaluates, calibrates and registers what the fit made (``register``)."""
+"""Training: the settings a person chooses (``config``), the fit (``fit``, with its ``pipeline``, ``callbacks`` and the
+progress ``events`` it writes), the whole run that evaluates, calibrates and registers (``register``, ``cards``),
+``estimate`` (how long a run takes) and ``cluster`` (several workers).
 
-from mnist_core.training.config import FINETUNE, LABELS, LIMITS, SAMPLES_SHARE, SCHEDULES, STRATEGIES, ConfigError, TrainConfig
-from mnist_core.training.fit import NON_DIGITS_SHARE, OnEvent, TrainResult, mix_in_samples, train
-from mnist_core.training.register import SAMPLES_FILE, train_and_register
+The names below load their module on first use: the app reads a run's events and cards without importing TensorFlow.
+"""
 
-__all__ = [
-    "FINETUNE", "LABELS", "LIMITS", "NON_DIGITS_SHARE", "SAMPLES_FILE", "SAMPLES_SHARE", "SCHEDULES", "STRATEGIES",
-    "ConfigError", "OnEvent", "TrainConfig", "TrainResult", "mix_in_samples", "train", "train_and_register",
-]  # fmt: skip
+import importlib
+
+_WHERE = {
+    "FINETUNE": "config", "LABELS": "config", "LIMITS": "config", "SAMPLES_SHARE": "config", "SCHEDULES": "config",
+    "STRATEGIES": "config", "ConfigError": "config", "TrainConfig": "config",
+    "NON_DIGITS_SHARE": "fit", "OnEvent": "fit", "TrainResult": "fit", "mix_in_samples": "fit", "train": "fit",
+    "SAMPLES_FILE": "register", "train_and_register": "register",
+}  # fmt: skip
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"mnist_core.training.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'mnist_core.training' has no attribute {name!r}")

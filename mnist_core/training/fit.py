@@ -18,11 +18,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures, run_events
-from mnist_core.fit_callbacks import BN_STATS_IMAGES, ProgressCallback
+from mnist_core import architectures
 from mnist_core.objectives import NON_DIGIT, compile_model
-from mnist_core.pipeline import make_dataset, split_train_val
+from mnist_core.training import events as run_events
+from mnist_core.training.callbacks import BN_STATS_IMAGES, ProgressCallback
 from mnist_core.training.config import SAMPLES_SHARE, ConfigError, TrainConfig
+from mnist_core.training.pipeline import make_dataset, split_train_val
 
 OnEvent = Callable[[run_events.Event], None]
 NON_DIGITS_SHARE = 0.12  # generated non-digit marks per MNIST image when training to refuse them
@@ -119,7 +120,7 @@ def _datasets(config: TrainConfig, data: TrainingSet, total_steps: int):
 
 def _for_workers(train_ds, val_ds, backup: Path, fit_model, strategy, batch_size: int):
     """Several workers: each shards the batches by element, and keeps a checkpoint to resume from."""
-    from mnist_core import cluster
+    from mnist_core.training import cluster
 
     shard = tf.data.Options()
     shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

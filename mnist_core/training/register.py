@@ -11,8 +11,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures, run_events
-from mnist_core.cards import health_warning, provenance, reproduce_command, versions
+from mnist_core import architectures
+from mnist_core.training import events as run_events
+from mnist_core.training.cards import health_warning, provenance, reproduce_command, versions
 from mnist_core.training.config import ConfigError, TrainConfig
 from mnist_core.training.fit import OnEvent, train
 
@@ -69,7 +70,7 @@ def _fit(config: TrainConfig, dataset, name: str, on_event: OnEvent, should_stop
 
     strategy, backup, me = None, None, None
     if config.strategy == "multiworker":
-        from mnist_core import cluster
+        from mnist_core.training import cluster
 
         me = cluster.task()
         strategy = cluster.strategy()

@@ -74,7 +74,7 @@ def kill_in_save(k: int) -> None:
 
 
 def kill_at_batch(n: int) -> None:
-    from mnist_core import fit_callbacks
+    from mnist_core.training import callbacks as fit_callbacks
 
     on_batch = fit_callbacks.ProgressCallback.on_train_batch_end
 

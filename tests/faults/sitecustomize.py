@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 if os.environ.get("MNIST_FAULT_BATCH_SLEEP"):
-    from mnist_core import fit_callbacks
+    from mnist_core.training import callbacks as fit_callbacks
 
     _pause = float(os.environ["MNIST_FAULT_BATCH_SLEEP"])
     _on_batch = fit_callbacks.ProgressCallback.on_train_batch_end

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from mnist_core import run_events
-from mnist_core.pipeline import to_model_input
+from mnist_core.training import events as run_events
+from mnist_core.training.pipeline import to_model_input
 
 OnEvent = Callable[[run_events.Event], None]
 
