@@ -10,8 +10,9 @@ import streamlit as st
 from app_pages.analysis_widgets import inspect, metrics, mnist, pager, tiles
 from app_pages.common import no_model_message, selected_model
 from app_pages.sample_widgets import samples_report
-from mnist_core import calibration, evaluation, figures, registry
+from mnist_core import evaluation, figures, registry
 from mnist_core.data import DataError
+from mnist_core.model import calibration
 from mnist_core.registry import export
 from mnist_core.training import cards
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from bench import realworld
-from mnist_core import calibration
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
+from mnist_core.model import calibration
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -18,7 +18,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
-from mnist_core import architectures, data, objectives, training
+from mnist_core import data, training
+from mnist_core.model import architectures, objectives
 from mnist_core.training import events as run_events
 from mnist_core.training import pipeline
 

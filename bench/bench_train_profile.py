@@ -23,7 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures, data, objectives, outliers
+from mnist_core import data, outliers
+from mnist_core.model import architectures, objectives
 from mnist_core.training import pipeline
 from mnist_core.training.callbacks import ProgressCallback, recompute_batch_norm
 

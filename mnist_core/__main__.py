@@ -134,7 +134,8 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from mnist_core import calibration, data, registry, training
+    from mnist_core import data, registry, training
+    from mnist_core.model import calibration
     from mnist_core.training import pipeline
 
     info = registry.named_or_active(args.model)

@@ -98,7 +98,7 @@ class Predictor:
     def __init__(self, model, name: str = "model", info=None, warning: str | None = None):
         import tensorflow as tf
 
-        from mnist_core.calibration import Calibration
+        from mnist_core.model.calibration import Calibration
 
         self.model = model
         self.calibration = Calibration.from_card(info.card if info is not None else None)

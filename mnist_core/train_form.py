@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import replace
 
-from mnist_core import architectures, registry, training
+from mnist_core import registry, training
+from mnist_core.model import architectures
 
 # setting -> the form field that holds it
 FIELDS = {"epochs": "train_epochs", "batch_size": "train_batch", "lr": "train_lr", "val_split": "train_val", "augment": "train_aug"}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core import architectures
+from mnist_core.model import architectures
 
 
 @pytest.mark.parametrize("preset", list(architectures.PRESETS))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mnist_core import calibration
+from mnist_core.model import calibration
 
 
 def _overconfident(n: int = 4000, temperature: float = 2.5, seed: int = 0):

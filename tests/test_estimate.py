@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mnist_core import architectures
+from mnist_core.model import architectures
 from mnist_core.training import TrainConfig, estimate
 
 

@@ -135,7 +135,7 @@ def test_read_file_entry_contract(tiny, mnist, tmp_path):
 
 
 def test_a_mark_under_the_cards_threshold_is_refused_and_left_out_of_the_number(tiny, mnist, tmp_path):
-    from mnist_core.calibration import Calibration
+    from mnist_core.model.calibration import Calibration
 
     image = tmp_path / "number.png"
     image.write_bytes(inputs.encode(synthetic.number_row(mnist.x_test[:3], 4), "PNG"))
@@ -149,7 +149,7 @@ def test_a_mark_under_the_cards_threshold_is_refused_and_left_out_of_the_number(
 
 
 def test_the_cards_temperature_softens_the_probabilities_it_shows(tiny, batch):
-    from mnist_core.calibration import Calibration
+    from mnist_core.model.calibration import Calibration
 
     raw = tiny.predict_proba(batch)
     tiny.calibration = Calibration(temperature=2.0)

@@ -7,7 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core import architectures, registry
+from mnist_core import registry
+from mnist_core.model import architectures
 from mnist_core.registry import RegistryError
 
 

@@ -1,7 +1,8 @@
 """The Train form's state (mnist_core.train_form): what a recipe or an architecture fills in, and what a return
 to the page keeps."""
 
-from mnist_core import architectures, train_form, training
+from mnist_core import train_form, training
+from mnist_core.model import architectures
 
 
 def test_a_first_visit_gets_the_best_recipe_on_all_images():

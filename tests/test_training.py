@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import architectures, objectives, registry, training
+from mnist_core import registry, training
+from mnist_core.model import architectures, objectives
 from mnist_core.training import ConfigError, TrainConfig, cards, pipeline
 from mnist_core.training import callbacks as fit_callbacks
 from mnist_core.training import events as run_events

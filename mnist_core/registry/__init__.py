@@ -224,7 +224,7 @@ def load_model(name: str | None = None, root: Path | None = None):
     """Load a version (the active one when ``name`` is None) with Keras' safe mode on."""
     import keras
 
-    import mnist_core.layers  # noqa: F401  (registers the custom layers a model may hold)
+    import mnist_core.model.layers  # noqa: F401  (registers the custom layers a model may hold)
 
     info = get(name, root) if name else active(root)[0]
     if info.broken:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import statistics
 
-from mnist_core import architectures, registry
+from mnist_core import registry
+from mnist_core.model import architectures
 
 MNIST_TRAIN = 60_000
 STARTUP_SECONDS = 15.0  # around the fit, for a preset no card has timed whole: TensorFlow, MNIST, evaluate, save

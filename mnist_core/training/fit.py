@@ -18,8 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures
-from mnist_core.objectives import NON_DIGIT, compile_model
+from mnist_core.model import architectures
+from mnist_core.model.objectives import NON_DIGIT, compile_model
 from mnist_core.training import events as run_events
 from mnist_core.training.callbacks import BN_STATS_IMAGES, ProgressCallback
 from mnist_core.training.config import SAMPLES_SHARE, ConfigError, TrainConfig

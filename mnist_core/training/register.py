@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import architectures
+from mnist_core.model import architectures
 from mnist_core.training import events as run_events
 from mnist_core.training.cards import health_warning, provenance, reproduce_command, versions
 from mnist_core.training.config import ConfigError, TrainConfig
@@ -51,7 +51,7 @@ def train_and_register(
     ev = evaluation.Evaluation(probs.astype(np.float16).astype(np.float32), dataset.y_test)
     card = _card(config, name, dataset, result, ev, me)
     if result.val is not None:
-        from mnist_core import calibration
+        from mnist_core.model import calibration
 
         on_event(run_events.Calibrating())
         card["calibration"] = calibration.card_entry(result.model, result.val, (dataset.x_test, dataset.y_test), probs)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import architectures, registry, training
+from mnist_core import registry, training
 from mnist_core import runs as jobs
+from mnist_core.model import architectures
 from mnist_core.runs import supervisor as run_supervisor
 from mnist_core.settings import runs_dir
 from tests.app.apptest import open_app_page, run

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from mnist_core.layers import Deskew
+from mnist_core.model.layers import Deskew
 
 INPUT_SHAPE = (28, 28, 1)
 
@@ -142,7 +142,7 @@ def build_studio(members: int = STUDIO_MEMBERS) -> keras.Model:
     and the saved model is one ordinary functional model.
     """
     inputs = keras.Input(INPUT_SHAPE)
-    straight = Deskew(name="deskew")(inputs)  # slanted handwriting, straightened (mnist_core.layers)
+    straight = Deskew(name="deskew")(inputs)  # slanted handwriting, straightened (mnist_core.model.layers)
     outputs = [_studio_member(straight) for _ in range(members)]
     return keras.Model(inputs, layers.Average(name=MEAN_LAYER)(outputs) if members > 1 else outputs[0], name="studio")
 
