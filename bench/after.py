@@ -1,5 +1,5 @@
 """Held-out non-digits written on 2026-12-07, while studio-v8 trained and before any of its results
-were seen: pictures and signs that neither a generator in ``mnist_core.outliers`` nor an earlier bench set draws,
+were seen: pictures and signs that neither a generator in ``mnist_core.data.non_digits`` nor an earlier bench set draws,
 and lowercase letters in yet another hand. Some are hard on purpose: an infinity sign is an 8 on its side,
 a lollipop is a circle on a stick, a question mark is most of a 2. Score a model here once it is chosen.
 """

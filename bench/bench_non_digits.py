@@ -21,7 +21,7 @@ import numpy as np
 
 from bench import after, fresh, listed, unseen
 from bench.realworld import draw_strokes, wobble
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 from mnist_core.inference import Predictor
 
 OUT = Path(__file__).resolve().parent / "out"

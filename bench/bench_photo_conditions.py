@@ -21,8 +21,7 @@ from PIL import Image, ImageFilter
 from scipy import ndimage
 
 from bench.photo_scenes import SCENES
-from mnist_core import synthetic
-from mnist_core.data import load_dataset
+from mnist_core.data import load_dataset, synthetic
 from mnist_core.inference import Predictor
 
 PAPER, PEN = (240, 238, 230), (30, 30, 60)

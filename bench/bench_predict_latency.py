@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from mnist_core import preprocess, synthetic
-from mnist_core.data import load_dataset
+from mnist_core import preprocess
+from mnist_core.data import load_dataset, synthetic
 from mnist_core.inference import Predictor
 from tests.support import inputs
 

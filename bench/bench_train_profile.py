@@ -23,7 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_core import data, outliers
+from mnist_core import data
+from mnist_core.data import non_digits
 from mnist_core.model import architectures, objectives
 from mnist_core.training import pipeline
 from mnist_core.training.callbacks import ProgressCallback, recompute_batch_norm
@@ -94,11 +95,11 @@ def main() -> None:
     if not args.quick:
         marks = 300
         rows.append(
-            ("non-digit marks, drawn", f"{rate(lambda: outliers.non_digits(marks, seed=1), marks, 1):,.0f} marks/s", "once per run")
+            ("non-digit marks, drawn", f"{rate(lambda: non_digits.non_digits(marks, seed=1), marks, 1):,.0f} marks/s", "once per run")
         )
-        guarded = rate(lambda: outliers.non_digits(marks, seed=1, digits=(x, y)), marks, 1)
+        guarded = rate(lambda: non_digits.non_digits(marks, seed=1, digits=(x, y)), marks, 1)
         rows.append(("non-digit marks, drawn and checked by DigitGuard", f"{guarded:,.0f} marks/s", "cached after a run's first"))
-        guard, sample = outliers.DigitGuard(x), x[:2000]
+        guard, sample = non_digits.DigitGuard(x), x[:2000]
         rows.append(("DigitGuard check alone", f"{rate(lambda: guard.digit_like(sample), len(sample)):,.0f} img/s", ""))
         batch = tf.constant(x[:bs, ..., None] / 255.0, tf.float32)
         augment = tf.function(pipeline.augment_batch)

@@ -1,7 +1,7 @@
 """Held-out non-digits written on 2026-12-04, before the model that followed studio-v4 was trained or scored.
 
 Every earlier non-digit set (``realworld.SHAPES``, ``unseen.UNSEEN``, ``unseen.LETTERS``, ``unseen.LAST``) had
-informed a decision by then. These had not: pictures and signs no generator in ``mnist_core.outliers`` draws,
+informed a decision by then. These had not: pictures and signs no generator in ``mnist_core.data.non_digits`` draws,
 and letters no digit resembles, in yet another hand. Score a model on them once it is chosen; do not tune to them.
 Some are hard on purpose (a balloon is a circle on a string, as a 9 is): people draw them.
 """

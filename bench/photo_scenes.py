@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 
 NOTE_COLOURS = {"yellow": (250, 232, 120), "pink": (250, 185, 205), "blue": (175, 215, 245), "green": (205, 240, 170)}
 DESK_COLOURS = {"dark wood": (105, 70, 45), "light wood": (185, 145, 100), "grey": (95, 95, 100), "black": (30, 30, 34)}

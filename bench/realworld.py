@@ -5,11 +5,11 @@ Sources (all offline, installed by ``make bench-deps``):
 - ``optdigits``: the UCI pen-and-paper digits of 43 writers shipped inside scikit-learn (``load_digits``,
   1,797 digits at 8x8, 17 grey levels): other writers at low resolution.
 - ``fonts``: digits, letters and symbols in the handwriting fonts of Debian's font packages, written on
-  photographed paper (``mnist_core.synthetic.compose``: uneven light, noise, blur, JPEG).
+  photographed paper (``mnist_core.data.synthetic.compose``: uneven light, noise, blur, JPEG).
 - ``STROKES`` / ``SHAPES``: digits in several hand styles and non-digit drawings as pen strokes, drawn
   here with their own code, for the canvas in Chromium (``bench_canvas_real.py``) and on paper.
 
-The non-digit kinds here are chosen to differ from ``mnist_core.outliers`` (what training refuses):
+The non-digit kinds here are chosen to differ from ``mnist_core.data.non_digits`` (what training refuses):
 hearts, houses, smileys, envelopes, clouds, suns, fish, flowers, trees, moons and font letters and
 symbols are not generated there at all.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 
 FONT_GLOBS = ["/usr/share/fonts/truetype/*/*.ttf", "/usr/share/fonts/opentype/*/*.otf"]
 NOT_HANDWRITING = ("dejavu", "liberation", "femkeklaver")  # femkeklaver draws hollow outlines, not strokes

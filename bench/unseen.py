@@ -2,8 +2,8 @@
 
 ``UNSEEN``: pictures a user might doodle (key, umbrella, lightning, note, crown, car, cat, candle, kite, boat,
 cup, eye, bell, fork, tick, ladder, bow tie, leaf), made here with their own strokes. ``LETTERS``: the letters
-the listed kinds name (A E F H K M N R W X), drawn here in other hands than ``mnist_core.outliers`` draws them (curved,
-lowercase, serifs). Neither informs training: ``mnist_core.outliers`` draws none of these pictures, and its
+the listed kinds name (A E F H K M N R W X), drawn here in other hands than ``mnist_core.data.non_digits`` draws them (curved,
+lowercase, serifs). Neither informs training: ``mnist_core.data.non_digits`` draws none of these pictures, and its
 letters are its own strokes.
 
 ``canvas_digits`` / ``canvas_non_digits`` draw strokes as the Draw page's canvas returns them (RGBA, a round pen

@@ -42,8 +42,7 @@ def list_examples(folder: Path = EXAMPLES_DIR) -> list[ExampleImage]:
 
 def write_examples(folder: Path = EXAMPLES_DIR, seed: int = 0) -> list[ExampleImage]:
     """Make the example photos from the MNIST test set and write them with their manifest."""
-    from mnist_core import synthetic
-    from mnist_core.data import load_dataset
+    from mnist_core.data import load_dataset, synthetic
     from mnist_core.registry import write_json_atomic
 
     dataset = load_dataset()

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core import registry, synthetic
+from mnist_core import registry
+from mnist_core.data import synthetic
 from mnist_core.inference import Predictor
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from mnist_core import inference, preprocess, synthetic
+from mnist_core import inference, preprocess
+from mnist_core.data import synthetic
 from mnist_core.inference import Predictor
 from mnist_core.registry import RegistryError
 from tests.conftest import PROJECT_ROOT

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import synthetic
 from mnist_core.__main__ import main
+from mnist_core.data import synthetic
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs
 

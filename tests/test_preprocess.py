@@ -15,7 +15,8 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from mnist_core import preprocess, synthetic
+from mnist_core import preprocess
+from mnist_core.data import synthetic
 from mnist_core.preprocess import ImageError
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs, photos

@@ -7,7 +7,7 @@ import functools
 
 import keras
 
-NON_DIGIT = 10  # the label of a generated non-digit mark (mnist_core.outliers): trained towards "no digit"
+NON_DIGIT = 10  # the label of a generated non-digit mark (mnist_core.data.non_digits): trained towards "no digit"
 NON_DIGITS_WEIGHT = 0.5  # their loss (towards the uniform distribution) relative to a digit's
 
 

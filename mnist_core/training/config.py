@@ -43,7 +43,7 @@ class TrainConfig:
     schedule: str = "cosine"  # learning rate: warm-up + cosine decay, or constant (as the seed sources)
     include_samples: bool = False  # mix in the user's own samples (mnist_core.samples), oversampled to SAMPLES_SHARE
     init_from: str | None = None  # start from a registered model's weights (fine-tuning); same preset
-    non_digits: bool = False  # also train on generated non-digit marks (mnist_core.outliers), towards "no digit"
+    non_digits: bool = False  # also train on generated non-digit marks (mnist_core.data.non_digits), towards "no digit"
     label_smoothing: float = 0.0  # a digit's target: 1 - this on its class, the rest spread over all ten
     augment_fade: float = 0.0  # augmentation fades out over this last share of the run (0: augmented to the end)
     recipe: str | None = None  # the recipe (architectures.RECIPES) these settings started from, if any

@@ -88,11 +88,11 @@ def training_set(config: TrainConfig, data: tuple[np.ndarray, np.ndarray], sampl
     bn_images = x_train[np.random.default_rng(config.seed).permutation(len(x_train))[:BN_STATS_IMAGES]]
     marks = 0
     if config.non_digits:
-        from mnist_core import outliers
+        from mnist_core.data import non_digits
 
         marks = max(1, round(NON_DIGITS_SHARE * mnist_images))
         digits = (x_train[:mnist_images], y_train[:mnist_images])
-        x_train = np.concatenate([x_train, outliers.cached_non_digits(marks, seed=config.seed, digits=digits)])
+        x_train = np.concatenate([x_train, non_digits.cached_non_digits(marks, seed=config.seed, digits=digits)])
         y_train = np.concatenate([y_train, np.full(marks, NON_DIGIT, y_train.dtype)])
     return TrainingSet(x_train, y_train, val, mnist_images, bn_images, user, repeats, marks)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 from mnist_core.examples import list_examples
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 from tests.support import inputs
 from tests.support.browser import wait_for_app
 from tests.support.photos import note_on_desk

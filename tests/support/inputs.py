@@ -1,6 +1,6 @@
 """Inputs only the tests and the benchmarks need: drawn canvases, files in every format, bad files.
 
-(What the app itself shows, the Upload page's examples, is built by ``mnist_core.synthetic``.)
+(What the app itself shows, the Upload page's examples, is built by ``mnist_core.data.synthetic``.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from mnist_core.synthetic import Strokes, _rng, ink_alpha, number_row
+from mnist_core.data.synthetic import Strokes, _rng, ink_alpha, number_row
 
 
 def canvas_rgba(

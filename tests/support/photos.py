@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from mnist_core import synthetic
+from mnist_core.data import synthetic
 
 PAPER, INK = (240, 238, 230), (35, 35, 70)
 

@@ -5,7 +5,7 @@ what it reads (``preprocess.normalize``), so the model meets them in the form it
 The kinds: letters no digit resembles (stroked capitals and a few lowercase), stars, polygons,
 crosses, arrows, zigzags, waves, hatching, grids, spirals, scribbles, doodles (two to four random
 shapes, lines and dots together), scalloped closed curves, closed curves with corners or dents,
-closed shapes with marks inside, letters of other scripts and symbols from fonts (``mnist_core.glyphs``) and,
+closed shapes with marks inside, letters of other scripts and symbols from fonts (``mnist_core.data.glyphs``) and,
 given real digits, mirrored 3s, 4s, 6s, 7s and 9s. Circles, ovals, lines and letters that look like digits (O, I, l, S, Z, B, G, q, g, b) are
 left out on purpose: those are how people write 0, 1, 5, 2, 8, 6 and 9.
 
@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_core import glyphs, preprocess, settings
+from mnist_core import preprocess, settings
+from mnist_core.data import glyphs
 from mnist_core.storage import atomic
 
 Stroke = list[tuple[float, float]]  # points in a unit square, y down
@@ -229,7 +230,7 @@ KINDS = {
     "outline": (lambda rng: [_outline(rng)], 0.05),
     "enclosed": (_enclosed, 0.06),
     "scalloped": (lambda rng: [_closed(rng, bumps=int(rng.integers(4, 9)))], 0.04),
-    "glyph": (glyphs.render, 0.5),  # draws its own ink map: a letter of another script or a symbol (mnist_core.glyphs)
+    "glyph": (glyphs.render, 0.5),  # draws its own ink map: a letter of another script or a symbol (mnist_core.data.glyphs)
 }
 MIRRORED = (3, 4, 6, 7, 9)  # mirrored, these are no digit (a mirrored 0, 1 or 8 is still one; a 2 or a 5 nearly)
 MIRRORED_SHARE = 0.12  # of the marks, when real digits are given
