@@ -11,7 +11,7 @@ from app_pages.pen_canvas import StrokeHistory, pen_canvas
 from app_pages.sample_widgets import sample_controls
 from mnist_core.figures import saliency_overlay, upscale
 from mnist_core.formatting import confidence, not_a_digit
-from mnist_core.softmax_html import softmax_bars
+from mnist_core.views.softmax_html import softmax_bars
 
 CANVAS_PX = 336  # 12 canvas pixels per input pixel; fits a 390 px phone screen
 DEFAULT_STROKE = 24  # about MNIST's stroke for a digit drawn two thirds of the canvas tall

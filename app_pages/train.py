@@ -8,10 +8,11 @@ import streamlit as st
 from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 from app_pages.train_widgets import curve_specs, live_run, queue_list
-from mnist_core import formatting, registry, run_results, train_form, training
+from mnist_core import formatting, registry, training
 from mnist_core import runs as jobs
 from mnist_core.model import architectures
 from mnist_core.training import estimate
+from mnist_core.views import run_results, train_form
 
 PRESETS, S = architectures.PRESETS, st.session_state
 

@@ -10,10 +10,10 @@ import streamlit as st
 
 from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import digit_tiles
-from mnist_core.examples import list_examples
 from mnist_core.figures import boxed_image
 from mnist_core.formatting import confidence
 from mnist_core.preprocess import FORMATS, MAX_BYTES, ImageError, decode
+from mnist_core.views.examples import list_examples
 
 TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "webp"]
 # The drop zone would say the server's cap ("200MB per file"), which is there only so that a bigger file reaches the

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from mnist_core import preprocess, registry
-from mnist_core.examples import list_examples
 from mnist_core.inference import Predictor
 from mnist_core.registry import export
 from mnist_core.settings import PROJECT_ROOT
+from mnist_core.views.examples import list_examples
 
 
 def tflite_predict(path, images: np.ndarray) -> np.ndarray:

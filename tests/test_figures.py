@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from mnist_core import figures, formatting, softmax_html
+from mnist_core import figures, formatting
+from mnist_core.views import softmax_html
 
 CONFUSION = np.diag([50, 60, 40, 0, 0, 0, 0, 0, 0, 0])
 CONFUSION[1, 7] = 9  # the worst error: 1 read as 7

@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import registry, run_results, training
+from mnist_core import registry, training
 from mnist_core import runs as jobs
 from mnist_core.runs import child as run_child
 from mnist_core.runs import supervisor as run_supervisor
 from mnist_core.settings import runs_dir
+from mnist_core.views import run_results
 from tests.conftest import PROJECT_ROOT
 
 FAULTS = PROJECT_ROOT / "tests" / "faults"
@@ -274,8 +275,8 @@ def test_two_tabs_starting_at_once_still_run_one_at_a_time(tiny_registry, slow_b
 
 
 def test_finished_runs_compare_by_validation_accuracy_against_minutes_since_their_start(tmp_path):
-    from mnist_core import run_results
     from mnist_core.training import events as run_events
+    from mnist_core.views import run_results
 
     runs = []
     for name, start, points in (("fast", 1000.0, [(1060.0, 0.98), (1120.0, 0.99)]), ("slow", 5000.0, [(5300.0, 0.97)])):

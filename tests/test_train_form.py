@@ -1,8 +1,9 @@
-"""The Train form's state (mnist_core.train_form): what a recipe or an architecture fills in, and what a return
+"""The Train form's state (mnist_core.views.train_form): what a recipe or an architecture fills in, and what a return
 to the page keeps."""
 
-from mnist_core import train_form, training
+from mnist_core import training
 from mnist_core.model import architectures
+from mnist_core.views import train_form
 
 
 def test_a_first_visit_gets_the_best_recipe_on_all_images():

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.data import synthetic
-from mnist_core.examples import list_examples
+from mnist_core.views.examples import list_examples
 from tests.conftest import PROJECT_ROOT
 from tests.support import inputs
 

@@ -154,7 +154,7 @@ TENSORFLOW_IMPORT_LINES = re.compile(
 
 def test_using_every_page_leaves_no_warning_and_no_traceback_in_the_server_log(page, train_server):
     """After this module's runs (short trainings, Open in Analysis): draw, upload, Analysis's tabs, My samples."""
-    from mnist_core.examples import list_examples
+    from mnist_core.views.examples import list_examples
 
     page.goto(train_server.url + "/")
     page.get_by_text("Draw a digit from 0 to 9").wait_for(timeout=120_000)

@@ -75,7 +75,7 @@ def test_a_bad_file_is_one_sentence_and_the_other_files_are_still_read(upload_pa
 
 
 def test_an_example_image_is_read_without_any_file(upload_page):
-    from mnist_core.examples import list_examples
+    from mnist_core.views.examples import list_examples
 
     example = max(list_examples(), key=lambda e: len(e.number))
     upload_page.get_by_role("button", name=example.title).click()

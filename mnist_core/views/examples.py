@@ -2,7 +2,7 @@
 
 They are photos made from MNIST test digits by ``synthetic.examples`` and committed under
 ``assets/examples/`` (about 80 KB), so the page needs neither MNIST nor a second of work to show
-them. Regenerate them with ``python -m mnist_core.examples``.
+them. Regenerate them with ``python -m mnist_core.views.examples``.
 """
 
 from __future__ import annotations
