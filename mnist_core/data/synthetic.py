@@ -44,6 +44,22 @@ class Layout:
     boxes: list[Box]  # each digit's ink box, in the image's pixels
 
 
+def _lay_out(glyphs: list[list[np.ndarray]], height: float, gap: tuple[float, float], rng: np.random.Generator):
+    """([(glyph, x, y)] relative to the block of lines, the block's width, its height)."""
+    line_gap = height * 0.5
+    widths, placements = [], []
+    y = 0.0
+    for line in glyphs:
+        x = 0.0
+        for g in line:
+            jitter = rng.uniform(-0.06, 0.06) * height
+            placements.append((g, int(x), int(y + jitter + (height - g.shape[0]) / 2)))
+            x += g.shape[1] + rng.uniform(*gap) * height
+        widths.append(x)
+        y += height * 1.1 + line_gap
+    return placements, int(max(widths)) + 1, int(y - line_gap) + 1
+
+
 def compose(
     digit_images: Sequence[np.ndarray],
     rng: np.random.Generator | int | None = None,
@@ -71,20 +87,7 @@ def compose(
     per_line = per_line or max(1, len(digit_images))
     lines = [list(digit_images[i : i + per_line]) for i in range(0, len(digit_images), per_line)] or [[]]
     glyphs = [[ink_alpha(d, height * rng.uniform(0.9, 1.1)) for d in line] for line in lines]
-    line_gap = height * 0.5
-    widths = []
-    placements = []  # (line, x, y) relative to the block
-    y = 0.0
-    for line in glyphs:
-        x = 0.0
-        for g in line:
-            jitter = rng.uniform(-0.06, 0.06) * height
-            placements.append((g, int(x), int(y + jitter + (height - g.shape[0]) / 2)))
-            x += g.shape[1] + rng.uniform(*gap) * height
-        widths.append(x)
-        y += height * 1.1 + line_gap
-    block_w = int(max(widths)) + 1
-    block_h = int(y - line_gap) + 1
+    placements, block_w, block_h = _lay_out(glyphs, height, gap, rng)
     pad = int(margin * height)
     if size is None:
         page_w, page_h = block_w + 2 * pad, block_h + 2 * pad
