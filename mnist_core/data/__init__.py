@@ -308,21 +308,15 @@ def load_dataset(path: str | Path | None = None, report: Report = print) -> Data
     if path:
         return read_path(Path(path))
     cached = cache_path()
-    if cached.exists():
-        try:
-            arrays = read_npz(cached)
-            verify_official(arrays)
-            return Dataset(**arrays, source=f"cache:{cached}")
-        except DataError as exc:
-            report(f"The MNIST cache is damaged ({exc}); rebuilding it.")
-    keras_cached = keras_cache_path()
-    if keras_cached.exists():
-        try:
-            arrays = read_npz(keras_cached)
-            verify_official(arrays)
-            return Dataset(**arrays, source=f"keras:{keras_cached}")
-        except DataError as exc:
-            report(f"Ignoring Keras' MNIST cache: {exc}")
+    for kind, file, damaged in (("cache", cached, "The MNIST cache is damaged ({}); rebuilding it."),
+                                ("keras", keras_cache_path(), "Ignoring Keras' MNIST cache: {}")):  # fmt: skip
+        if file.exists():
+            try:
+                arrays = read_npz(file)
+                verify_official(arrays)
+                return Dataset(**arrays, source=f"{kind}:{file}")
+            except DataError as exc:
+                report(damaged.format(exc))
     return Dataset(**build_cache(report), source=f"cache:{cached}")
 
 
