@@ -11,6 +11,7 @@ from app_pages.pen_canvas import StrokeHistory, available_width, pen_canvas
 from app_pages.sample_widgets import digit_tiles
 from mnist_core import preprocess
 from mnist_core.figures import boxed_image
+from mnist_core.formatting import marks_not_digits
 
 NUMBER_CANVAS = (640, 214)  # the widest: about 3:1 (bench/unseen.py draws its numbers on the same)
 MIN_WIDTH = 240  # px: narrower than this, the canvas runs past its container rather than shrink further
@@ -50,12 +51,11 @@ def draw_number(model) -> None:
         return
     readings = model.read_canvas_number(canvas.image_data)
     with st.container(key="number-reading"):
-        st.metric(label="Number", value="".join(str(r.digit) for r in readings if r.is_digit) or "?")
-    if refused := sum(not r.is_digit for r in readings):
-        st.caption(f"{refused} mark{'s' if refused > 1 else ''} that {'are' if refused > 1 else 'is'} not a digit, left out (amber).")
-    labels = ["not a digit" if not r.is_digit else f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
-    boxes, refused_marks = [r.box for r in readings], [not r.is_digit for r in readings]
-    st.image(boxed_image(_ink_on_paper(canvas.image_data), boxes, labels, refused=refused_marks), width=width)
+        st.metric(label="Number", value=readings.number or "?")
+    if readings.refused:
+        st.caption(f"{marks_not_digits(readings.refused)}: left out (amber).")
+    boxes, refused = [r.box for r in readings], [not r.is_digit for r in readings]
+    st.image(boxed_image(_ink_on_paper(canvas.image_data), boxes, readings.labels, refused=refused), width=width)
     digit_tiles(readings, "canvas", "number", model.name)
 
 

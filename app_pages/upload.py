@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages.common import no_model_message, predictor
 from app_pages.sample_widgets import digit_tiles
 from mnist_core.figures import boxed_image
-from mnist_core.formatting import confidence
+from mnist_core.formatting import confidence, marks_not_digits
 from mnist_core.preprocess import FORMATS, MAX_BYTES, ImageError, decode
 from mnist_core.views.examples import list_examples
 
@@ -55,9 +55,8 @@ def read_image(_model, model_name: str, data: bytes):
     """The digits of one image and the image with them boxed; cached so reruns do not read it again."""
     photo = _model.read_photo(data)
     readings = photo.readings
-    labels = ["not a digit" if not r.is_digit else f"{r.digit}?" if r.unsure else str(r.digit) for r in readings]
     boxes, refused = [r.box for r in readings], [not r.is_digit for r in readings]
-    return readings, boxed_image(decode(data), boxes, labels, refused=refused, page=photo.page), photo.page is not None
+    return readings, boxed_image(decode(data), boxes, readings.labels, refused=refused, page=photo.page), photo.page is not None
 
 
 def show_image(name: str, boxed, readings, key: str, on_paper: bool = False) -> None:
@@ -72,14 +71,9 @@ def show_image(name: str, boxed, readings, key: str, on_paper: bool = False) -> 
             if not readings:
                 st.info("No handwriting found in this image.", icon=":material/search_off:")
                 return
-            number = "".join(str(r.digit) for r in readings if r.is_digit)
-            st.metric(label="Number read", value=number or "?")
-            if refused := sum(not r.is_digit for r in readings):
-                marks = "1 mark does" if refused == 1 else f"{refused} marks do"
-                st.warning(
-                    f"{marks} not look like a digit (boxed in amber) and {'is' if refused == 1 else 'are'} left out.",
-                    icon=":material/block:",
-                )
+            st.metric(label="Number read", value=readings.number or "?")
+            if readings.refused:
+                st.warning(f"{marks_not_digits(readings.refused)}: boxed in amber, left out of the number.", icon=":material/block:")
             doubts = [f"digit {i} (a {r.candidates[0]} or a {r.candidates[1]}?)" for i, r in enumerate(readings, 1) if r.unsure]
             if doubts:
                 st.warning("Not sure about " + ", ".join(doubts) + ".", icon=":material/help:")

@@ -59,7 +59,7 @@ def evaluate(model: Predictor, per_kind: int, extra: dict | None = None) -> dict
         ("  the same on a phone's canvas", unseen.PHONE_NUMBER_CANVAS),
     ]:
         numbers = unseen.canvas_numbers(60, canvas=canvas)
-        exact = [("".join(str(r.digit) for r in model.read_canvas_number(rgba) if r.is_digit)) == label for label, rgba in numbers]
+        exact = [model.read_canvas_number(rgba).number == label for label, rgba in numbers]
         result[name] = {"size": len(numbers), "read right": float(np.mean(exact)), "weak": {}}
     sets = {**unseen.ALL_SETS, **(extra or {})}  # extra: the later held-out sets asked for
     kinds_of = {kind: name for name, kinds in sets.items() for kind in kinds}

@@ -86,7 +86,7 @@ def _single(scene):
 
 def _read(model: Predictor, photo: bytes) -> tuple[str, int]:
     readings = model.read(photo)
-    return "".join(str(r.digit) for r in readings if r.is_digit), sum(not r.is_digit for r in readings)
+    return readings.number, readings.refused
 
 
 def main() -> None:

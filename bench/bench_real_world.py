@@ -39,7 +39,7 @@ def readings_of(model: Predictor, samples: list[realworld.Sample]) -> list[list]
 
 
 def number(readings) -> str:
-    return "".join(str(r.digit) for r in readings if r.is_digit)
+    return readings.number
 
 
 def ece(samples, readings) -> float | None:

@@ -197,7 +197,7 @@ def cmd_predict(args) -> int:
     else:
         for e in entries:
             refused = e["not_digits"]
-            note = f" ({refused} mark{'s' if refused > 1 else ''} that {'are' if refused > 1 else 'is'} not a digit)" if refused else ""
+            note = f" ({formatting.marks_not_digits(refused)})" if refused else ""
             text = e["number"] or ("(no digit found)" if not refused else "(no digit)")
             if e["number"]:
                 text += "  (confidence " + ", ".join(formatting.confidence(d["confidence"]) for d in e["digits"] if d["is_digit"]) + ")"

@@ -28,6 +28,11 @@ def not_a_digit(digit: int, p: float) -> str:
     return f"That doesn't look like a digit. {nearest}"
 
 
+def marks_not_digits(count: int) -> str:
+    """``1 mark is not a digit`` / ``3 marks are not a digit``: the marks of an image that were refused."""
+    return "1 mark is not a digit" if count == 1 else f"{count} marks are not a digit"
+
+
 def duration(seconds: float | None) -> str:
     """``42 s``, ``3.5 min``, ``1.2 h``; ``-`` when unknown."""
     if seconds is None:

@@ -40,14 +40,33 @@ class DigitReading:
     digit_score: float = 1.0  # the largest calibrated probability, the score behind is_digit
 
 
+class Readings(list):
+    """The marks of one image or drawing, read left to right and line by line (a list of DigitReading)."""
+
+    @property
+    def number(self) -> str:
+        """The digits accepted, in reading order; marks that are not a digit are left out."""
+        return "".join(str(r.digit) for r in self if r.is_digit)
+
+    @property
+    def refused(self) -> int:
+        """How many marks are not a digit."""
+        return sum(not r.is_digit for r in self)
+
+    @property
+    def labels(self) -> list[str]:
+        """Each mark's label on its box: the digit, ``7?`` when unsure, or ``not a digit``."""
+        return ["not a digit" if not r.is_digit else f"{r.digit}?" if r.unsure else str(r.digit) for r in self]
+
+
 @dataclass
 class PhotoReading:
-    readings: list[DigitReading]  # every mark found, left to right, line by line
+    readings: Readings  # every mark found, left to right, line by line
     page: np.ndarray | None  # (4, 2) corners of the paper found in the photo (a note on a desk), or None
 
     @property
     def number(self) -> str:
-        return "".join(str(r.digit) for r in self.readings if r.is_digit)
+        return self.readings.number
 
 
 def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[int, float]]:
@@ -176,11 +195,11 @@ class Predictor:
             return None
         return reading(self.predict_proba(digit.image[None])[0], digit, self.calibration.threshold)
 
-    def read_canvas_number(self, rgba: np.ndarray) -> list[DigitReading]:
+    def read_canvas_number(self, rgba: np.ndarray) -> Readings:
         """A wide drawing of several digits -> each one's reading, left to right (Upload's segmentation)."""
         ink = preprocess.canvas_ink(rgba)
         if ink is None or not float(ink.max()) > 0.1:
-            return []
+            return Readings()
         # dark ink on white paper, like a scan; the canvas has paper beyond its edges, where a photo has the unknown
         pad = max(ink.shape) // 8
         readings = self.read(np.pad(np.round(255 * (1 - ink)).astype(np.uint8), pad, constant_values=255))
@@ -190,7 +209,7 @@ class Predictor:
             r.box = (max(0, x0 - pad), max(0, y0 - pad), min(w, x1 - pad), min(h, y1 - pad))
         return readings
 
-    def read(self, data: bytes | Image.Image | np.ndarray) -> list[DigitReading]:
+    def read(self, data: bytes | Image.Image | np.ndarray) -> Readings:
         """Every digit of an image (bytes, PIL image or array), left to right; ImageError when unreadable."""
         return self.read_photo(data).readings
 
@@ -199,9 +218,10 @@ class Predictor:
         found = preprocess.find_digits(data)
         page = None if found.page is None else found.page.corners
         if not found.digits:
-            return PhotoReading([], page)
+            return PhotoReading(Readings(), page)
         probs = self.predict_proba(np.stack([d.image for d in found.digits]))
-        return PhotoReading([reading(p, d, self.calibration.threshold) for p, d in zip(probs, found.digits, strict=True)], page)
+        readings = Readings(reading(p, d, self.calibration.threshold) for p, d in zip(probs, found.digits, strict=True))
+        return PhotoReading(readings, page)
 
 
 def read_file_entry(predictor: Predictor, path: Path) -> dict:
@@ -235,6 +255,6 @@ def read_file_entry(predictor: Predictor, path: Path) -> dict:
         }
         for r in readings
     ]
-    entry["number"] = "".join(str(r.digit) for r in readings if r.is_digit)  # the accepted digits only
-    entry["not_digits"] = sum(not r.is_digit for r in readings)
+    entry["number"] = readings.number  # the accepted digits only
+    entry["not_digits"] = readings.refused
     return entry

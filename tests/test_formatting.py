@@ -1,5 +1,6 @@
 """Numbers and sentences for people (mnist_core.formatting)."""
 
+from mnist_core import formatting
 from mnist_core.formatting import confidence, not_a_digit
 
 
@@ -11,3 +12,8 @@ def test_a_refused_drawing_names_its_nearest_digit_only_when_one_stands_out():
 
 def test_confidence_never_rounds_to_a_certainty():
     assert (confidence(0.99996), confidence(0.00004), confidence(0.973)) == (">99.9%", "<0.1%", "97.3%")
+
+
+def test_refused_marks_are_counted_in_words():
+    assert formatting.marks_not_digits(1) == "1 mark is not a digit"
+    assert formatting.marks_not_digits(3) == "3 marks are not a digit"

@@ -222,3 +222,17 @@ def test_the_default_model_straightens_a_slanted_digit_and_reads_it_the_same_sla
     cols = lambda a: np.flatnonzero(a.max(0) > 0.3)  # noqa: E731
     assert np.ptp(cols(straight)) < np.ptp(cols(slanted)) - 3  # narrower: upright again
     assert model.predict_proba(slanted).argmax() == model.predict_proba(one).argmax() == mnist.y_test[2]
+
+
+def test_a_page_of_readings_says_its_number_its_refused_marks_and_its_box_labels():
+    def mark(digit: int, sure: float, threshold: float = 0.5):
+        probs = np.full(10, (1 - sure) / 9, np.float32)
+        probs[digit] = sure
+        found = preprocess.Digit(box=(0, 0, 1, 1), image=np.zeros((28, 28), np.float32), crop=np.zeros((1, 1), np.uint8))
+        return inference.reading(probs, found, threshold)
+
+    page = inference.Readings([mark(4, 0.99), mark(7, 0.3), mark(2, 0.55)])  # a 4, a mark under the threshold, an unsure 2
+    assert page.number == "42"
+    assert page.refused == 1
+    assert page.labels == ["4", "not a digit", "2?"]
+    assert inference.Readings().number == "" and inference.Readings().refused == 0

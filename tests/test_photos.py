@@ -18,7 +18,7 @@ def reader(default_model_name) -> Predictor:
 
 def _read(reader: Predictor, photo: bytes) -> tuple[str, int]:
     readings = reader.read(photo)
-    return "".join(str(r.digit) for r in readings if r.is_digit), sum(not r.is_digit for r in readings)
+    return readings.number, readings.refused
 
 
 def test_a_note_on_a_desk_is_read_and_the_note_is_found(mnist, reader):

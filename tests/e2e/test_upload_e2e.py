@@ -93,7 +93,7 @@ def test_a_mark_that_is_not_a_digit_is_boxed_apart_and_left_out_of_the_number(up
     upload_page.get_by_test_id("stMetric").filter(has_text="Number read").wait_for()
     wait_for_app(upload_page)
     assert numbers_read(upload_page) == ["35"]
-    assert upload_page.get_by_text("1 mark does not look like a digit (boxed in amber) and is left out.").is_visible()
+    assert upload_page.get_by_text("1 mark is not a digit: boxed in amber, left out of the number.").is_visible()
     assert upload_page.get_by_text("not a digit", exact=True).count() == 1  # the refused mark's own label
 
 
