@@ -9,15 +9,14 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.startup import KERAS, LOADER
-from mnist_core import formatting, registry
-from mnist_core import runs as jobs
+from mnist_core import formatting, registry, runs
 from mnist_core.settings import runs_dir
 from mnist_core.training import cards
 
 
 @st.cache_resource(show_spinner=False)
 def _supervise_runs(root: str) -> None:
-    jobs.tick(Path(root))
+    runs.tick(Path(root))
 
 
 def resume_training_queue() -> None:

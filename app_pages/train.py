@@ -8,8 +8,7 @@ import streamlit as st
 from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 from app_pages.train_widgets import curve_specs, live_run, queue_list
-from mnist_core import formatting, registry, training
-from mnist_core import runs as jobs
+from mnist_core import formatting, registry, runs, training
 from mnist_core.model import architectures
 from mnist_core.training import estimate
 from mnist_core.views import run_results, train_form
@@ -22,9 +21,9 @@ def form_config() -> training.TrainConfig:
 
 
 def start_run() -> None:
-    busy = jobs.current() is not None or bool(jobs.queue())
+    busy = runs.current() is not None or bool(runs.queue())
     try:
-        run = jobs.start(form_config())
+        run = runs.start(form_config())
     except training.ConfigError as exc:
         S.train_flash = ("error", str(exc), time.time())
         return
@@ -46,11 +45,11 @@ st.caption("Runs train in their own process: reload, change pages or open anothe
 
 
 def watch() -> None:
-    runs = jobs.refresh()
-    running, queued = next((r for r in runs if r.state == jobs.RUNNING), None), jobs.queue()
-    if running and jobs.progress(running).phase == "done":  # registered: its result replaces the panel now
+    all_runs = runs.refresh()
+    running, queued = next((r for r in all_runs if r.state == runs.RUNNING), None), runs.queue()
+    if running and runs.progress(running).phase == "done":  # registered: its result replaces the panel now
         running = None
-    seen = (running.id if running else None, tuple(r.id for r in queued), sum(r.state in jobs.TERMINAL for r in runs))
+    seen = (running.id if running else None, tuple(r.id for r in queued), sum(r.state in runs.TERMINAL for r in all_runs))
     if S.setdefault("train_seen", seen) != seen:  # a run started or ended: redraw the page (results, history, sidebar picker)
         S.train_seen = seen
         st.rerun(scope="app")
@@ -61,15 +60,15 @@ def watch() -> None:
         queue_list(queued)
 
 
-st.fragment(run_every=1.0 if jobs.current() or jobs.queue() else 5.0)(watch)()  # a short run's phases last seconds
+st.fragment(run_every=1.0 if runs.current() or runs.queue() else 5.0)(watch)()  # a short run's phases last seconds
 
 
-def run_details(run: jobs.Run, key: str) -> None:
-    if run.state not in jobs.TERMINAL:
+def run_details(run: runs.Run, key: str) -> None:
+    if run.state not in runs.TERMINAL:
         return st.info(f"**{run.name}** is {run.state}.", icon=":material/hourglass_top:")
-    if run.state != jobs.SUCCEEDED:
-        (st.warning if run.state == jobs.CANCELLED else st.error)(f"**{run.name}** was {run.state}. {run.reason}", icon=":material/error:")
-        if run.state != jobs.CANCELLED:
+    if run.state != runs.SUCCEEDED:
+        (st.warning if run.state == runs.CANCELLED else st.error)(f"**{run.name}** was {run.state}. {run.reason}", icon=":material/error:")
+        if run.state != runs.CANCELLED:
             with st.expander("The last lines of its output"):
                 st.code(run.log_tail(), language="text")
         return
@@ -100,8 +99,8 @@ def run_details(run: jobs.Run, key: str) -> None:
             col.vega_lite_chart(spec, width="stretch")
 
 
-runs = jobs.list_runs()
-last = next((r for r in runs if r.state in jobs.TERMINAL), None)
+all_runs = runs.list_runs()
+last = next((r for r in all_runs if r.state in runs.TERMINAL), None)
 if last is not None:
     st.subheader("Last run")
     run_details(last, "last")
@@ -136,7 +135,7 @@ with st.container(border=True):
     with right:
         training_sample_controls()
     slots["include_samples"] = slots["init_from"] = right.empty()
-    errors = jobs.config_errors(form_config())
+    errors = runs.config_errors(form_config())
     for field, message in errors.items():
         slots.get(field, st).error(message, icon=":material/error:")
     if not errors:
@@ -154,8 +153,8 @@ with st.container(border=True):
 
 st.subheader("History")
 picked = st.dataframe(
-    pd.DataFrame(run_results.history_rows(runs), columns=run_results.HISTORY_COLUMNS),
-    hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(runs)}",
+    pd.DataFrame(run_results.history_rows(all_runs), columns=run_results.HISTORY_COLUMNS),
+    hide_index=True, on_select="rerun", selection_mode="single-row", key=f"train_history-{len(all_runs)}",
     column_order=[c for c in run_results.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
     column_config={
         "started": st.column_config.TextColumn(width=115), "status": st.column_config.TextColumn(width=80),
@@ -164,14 +163,14 @@ picked = st.dataframe(
         "duration": st.column_config.TextColumn(width=64),
     },
 )  # fmt: skip
-if picked.selection.rows and runs[picked.selection.rows[0]] is last:
+if picked.selection.rows and all_runs[picked.selection.rows[0]] is last:
     st.caption("That is the last run: its details are above, under **Last run**.")
 elif picked.selection.rows:
-    run_details(runs[picked.selection.rows[0]], "picked")
+    run_details(all_runs[picked.selection.rows[0]], "picked")
 else:
     st.caption("Pick a run to see its details here.")
 
-finished = [r for r in runs if r.state == jobs.SUCCEEDED]
+finished = [r for r in all_runs if r.state == runs.SUCCEEDED]
 if finished:
     st.subheader("Which learnt faster")
     names = {r.id: r.name for r in finished}

@@ -1,6 +1,6 @@
 """The Draw page while a model trains: stroke latency, and what the strokes cost the training.
 
-Trains the same small studio run twice through the app's own run machinery (``jobs.start``: a child
+Trains the same small studio run twice through the app's own run machinery (``runs.start``: a child
 process at niceness 10), on a copy of the committed models/: once alone, once while headless Chromium
 draws on the Draw page of an app served from the same registry. Reports the Draw page's mouse-up →
 Prediction percentiles during training, and the run's seconds per epoch alone and beside the drawing.
@@ -20,18 +20,17 @@ import time
 from pathlib import Path
 
 from bench.bench_draw_latency import OUT, measure, percentile
-from mnist_core import runs as jobs
-from mnist_core import training
+from mnist_core import runs, training
 from mnist_core.training import events as run_events
 from tests.support.browser import AppServer, copy_default_registry
 
 
-def run(config: training.TrainConfig, root: Path) -> jobs.Run:
+def run(config: training.TrainConfig, root: Path) -> runs.Run:
     os.environ["MNIST_STUDIO_MODELS"] = str(root)
-    return jobs.start(config)
+    return runs.start(config)
 
 
-def epoch_seconds(run_: jobs.Run) -> list[float]:
+def epoch_seconds(run_: runs.Run) -> list[float]:
     return [e.seconds for e in run_events.read(run_.path) if isinstance(e, run_events.Epoch)]
 
 
@@ -45,7 +44,7 @@ def main() -> int:
         root = copy_default_registry(Path(tmp) / "models")
         os.environ["MNIST_STUDIO_MODELS"] = str(root)
         config = training.TrainConfig.for_preset("studio", epochs=args.epochs, limit=args.limit, name="alone")
-        alone = jobs.wait(run(config, root).id, timeout=1800)
+        alone = runs.wait(run(config, root).id, timeout=1800)
         server = AppServer(root)
         try:
             busy = run(training.TrainConfig.for_preset("studio", epochs=args.epochs, limit=args.limit, name="beside"), root)
@@ -55,8 +54,8 @@ def main() -> int:
             drawer = threading.Thread(target=lambda: result.update(lat=measure(server.url, args.samples)[0]))
             drawer.start()
             drawer.join()
-            still_training = jobs.get_run(busy.id).state == jobs.RUNNING
-            busy = jobs.wait(busy.id, timeout=1800)
+            still_training = runs.get_run(busy.id).state == runs.RUNNING
+            busy = runs.wait(busy.id, timeout=1800)
         finally:
             server.stop()
         solo, beside = epoch_seconds(alone), epoch_seconds(busy)  # before the folder goes

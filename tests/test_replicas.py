@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-from mnist_core import registry
-from mnist_core import runs as jobs
+from mnist_core import registry, runs
 from mnist_core.runs import supervisor as run_supervisor
 from tests.conftest import PROJECT_ROOT
 
@@ -56,9 +55,9 @@ def test_two_replicas_sharing_a_queue_never_run_two_runs_at_once(registry_root, 
     procs = replicas(registry_root, ("queue", "a", "2"), ("queue", "b", "2"), host_of=lambda i: hosts[i])
     outs = [p.communicate(timeout=900) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-2000:] for _, err in outs]
-    runs = jobs.list_runs(registry_root / ".runs")
-    assert len(runs) == 4 and all(r.state == jobs.SUCCEEDED for r in runs), [(r.name, r.state, r.reason) for r in runs]
-    spans = sorted((r.status["started"], r.status["ended"]) for r in runs)
+    all_runs = runs.list_runs(registry_root / ".runs")
+    assert len(all_runs) == 4 and all(r.state == runs.SUCCEEDED for r in all_runs), [(r.name, r.state, r.reason) for r in all_runs]
+    spans = sorted((r.status["started"], r.status["ended"]) for r in all_runs)
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans)), spans
     assert {m.name for m in registry.list_models(registry_root)} == {f"{t}-run-{i}" for t in "ab" for i in range(2)}
 
@@ -67,16 +66,16 @@ def test_a_run_another_host_started_is_left_alone_while_its_heartbeat_beats_and_
     from mnist_core.storage import atomic
 
     monkeypatch.setenv(run_supervisor.HOST_ENV, "this-host")
-    runs = registry_root / ".runs"
-    folder = runs / "20261203-120000-beef"  # a run a replica on host-b launched (pid 1 means nothing here)
+    all_runs = registry_root / ".runs"
+    folder = all_runs / "20261203-120000-beef"  # a run a replica on host-b launched (pid 1 means nothing here)
     folder.mkdir(parents=True)
-    atomic.write_json(folder / jobs.STATUS, {"state": jobs.RUNNING, "started": time.time(), "pid": 1, "pid_start": 0, "host": "host-b"})
-    (folder / jobs.HEARTBEAT).touch()
-    run = jobs.get_run(folder.name, runs)
-    run_supervisor._tick(runs.resolve(), spawn=True)
-    assert jobs.get_run(run.id, runs).state == jobs.RUNNING  # only its heartbeat counts
+    atomic.write_json(folder / runs.STATUS, {"state": runs.RUNNING, "started": time.time(), "pid": 1, "pid_start": 0, "host": "host-b"})
+    (folder / runs.HEARTBEAT).touch()
+    run = runs.get_run(folder.name, all_runs)
+    run_supervisor._tick(all_runs.resolve(), spawn=True)
+    assert runs.get_run(run.id, all_runs).state == runs.RUNNING  # only its heartbeat counts
     stale = time.time() - run_supervisor.HEARTBEAT_STALE - 1
-    os.utime(run.path / jobs.HEARTBEAT, (stale, stale))
-    run_supervisor._tick(runs.resolve(), spawn=False)
-    gone = jobs.get_run(run.id, runs)
-    assert gone.state == jobs.INTERRUPTED and gone.reason == "Its replica on host-b stopped answering."
+    os.utime(run.path / runs.HEARTBEAT, (stale, stale))
+    run_supervisor._tick(all_runs.resolve(), spawn=False)
+    gone = runs.get_run(run.id, all_runs)
+    assert gone.state == runs.INTERRUPTED and gone.reason == "Its replica on host-b stopped answering."

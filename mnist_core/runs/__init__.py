@@ -34,8 +34,8 @@ from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the 
     SUCCEEDED,
     TERMINAL,
     TRAIN_IMAGES,
-    JobError,
     Run,
+    RunError,
     current,
     get_run,
     list_runs,
@@ -114,7 +114,7 @@ def move(run_id: str, offset: int, runs: Path | None = None) -> None:
     with locked(root):
         order = list(read_json(root / QUEUE_FILE, []))
         if run_id not in order:
-            raise JobError("That run is no longer queued.")
+            raise RunError("That run is no longer queued.")
         i = order.index(run_id)
         j = max(0, min(len(order) - 1, i + offset))
         order.insert(j, order.pop(i))

@@ -28,7 +28,7 @@ TRAIN_IMAGES = 60_000
 EXIT_FAILED, EXIT_CANCELLED = 1, 3  # the child's exit codes
 
 
-class JobError(Exception):
+class RunError(Exception):
     """A run operation a person asked for cannot be done; the message says why."""
 
 
@@ -99,10 +99,10 @@ def runs_root(runs: Path | None) -> Path:
 
 def get_run(run_id: str, runs: Path | None = None) -> Run:
     if not isinstance(run_id, str) or not RUN_ID_RE.fullmatch(run_id):
-        raise JobError(f"{run_id!r} is not a run id.")
+        raise RunError(f"{run_id!r} is not a run id.")
     folder = runs_root(runs) / run_id
     if not folder.is_dir():
-        raise JobError(f"There is no run {run_id!r}.")
+        raise RunError(f"There is no run {run_id!r}.")
     status = read_json(folder / STATUS, {})
     if not isinstance(status, dict) or "state" not in status:
         status = {"state": INTERRUPTED, "reason": "Its status file is missing or unreadable."}

@@ -91,7 +91,7 @@ def tick(runs: Path | None = None) -> None:
     with _lock:
         _roots.add(root)
         if _supervisor is None or not _supervisor.is_alive():
-            _supervisor = threading.Thread(target=_supervise, name="mnist-jobs-supervisor", daemon=True)
+            _supervisor = threading.Thread(target=_supervise, name="mnist-runs-supervisor", daemon=True)
             _supervisor.start()
     _tick(root, spawn=threading.current_thread() is _supervisor)
     _wake.set()

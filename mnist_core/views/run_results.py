@@ -9,8 +9,7 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
-from mnist_core import formatting, registry
-from mnist_core import runs as jobs
+from mnist_core import formatting, registry, runs
 from mnist_core.training import events as run_events
 
 
@@ -77,25 +76,25 @@ def _recipe(c: dict) -> str:
     return " · ".join(str(p) for p in parts)
 
 
-def history_rows(runs: list[jobs.Run]) -> list[dict]:
+def history_rows(all_runs: list[runs.Run]) -> list[dict]:
     """One row per run for the history table, ready to show."""
     rows = []
-    for r in runs:
+    for r in all_runs:
         c = r.config
         values = [
             _when(r.status.get("started") or r.status.get("created")), r.state, r.name,
             f"{r.test_accuracy:.2%}" if r.test_accuracy is not None else "", _recipe(c),
-            f"{c.get('limit') or jobs.TRAIN_IMAGES:,}", formatting.clock(r.duration), r.reason,
+            f"{c.get('limit') or runs.TRAIN_IMAGES:,}", formatting.clock(r.duration), r.reason,
         ]  # fmt: skip
         rows.append(dict(zip(HISTORY_COLUMNS, values, strict=True)))
     return rows
 
 
-def learning_curves(runs: list[jobs.Run]) -> pd.DataFrame:
+def learning_curves(all_runs: list[runs.Run]) -> pd.DataFrame:
     """Per epoch of each run: minutes since its Start and its validation accuracy (training accuracy for a run with
     nothing held out), so that runs with other batch sizes or epochs are compared by what they learnt per minute."""
     rows = []
-    for r in runs:
+    for r in all_runs:
         started = r.status.get("started")
         for e in run_events.read(r.path) if started else []:
             if not isinstance(e, run_events.Epoch) or not e.time:

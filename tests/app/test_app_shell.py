@@ -47,20 +47,19 @@ def test_a_run_queued_before_a_restart_starts_when_the_app_does(tiny_registry):
     import json
     import time
 
-    from mnist_core import runs as jobs
-    from mnist_core import training
+    from mnist_core import runs, training
     from mnist_core.settings import runs_dir
 
     root = runs_dir()
     (root / "20260101-120000-abcd").mkdir(parents=True)
     config = training.TrainConfig.for_preset("seed004", epochs=1, limit=500, name="queued-before")
-    (root / "20260101-120000-abcd" / jobs.CONFIG).write_text(json.dumps(config.to_dict()))
-    (root / "20260101-120000-abcd" / jobs.STATUS).write_text(json.dumps({"state": jobs.QUEUED, "created": time.time()}))
-    (root / jobs.QUEUE_FILE).write_text('["20260101-120000-abcd"]')
+    (root / "20260101-120000-abcd" / runs.CONFIG).write_text(json.dumps(config.to_dict()))
+    (root / "20260101-120000-abcd" / runs.STATUS).write_text(json.dumps({"state": runs.QUEUED, "created": time.time()}))
+    (root / runs.QUEUE_FILE).write_text('["20260101-120000-abcd"]')
     at = run_app()
     assert not at.exception
     deadline = time.monotonic() + 30
-    while jobs.get_run("20260101-120000-abcd").state == jobs.QUEUED and time.monotonic() < deadline:
+    while runs.get_run("20260101-120000-abcd").state == runs.QUEUED and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert jobs.get_run("20260101-120000-abcd").state != jobs.QUEUED
-    assert jobs.wait("20260101-120000-abcd", timeout=240).state == jobs.SUCCEEDED
+    assert runs.get_run("20260101-120000-abcd").state != runs.QUEUED
+    assert runs.wait("20260101-120000-abcd", timeout=240).state == runs.SUCCEEDED

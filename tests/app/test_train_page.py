@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import registry, training
-from mnist_core import runs as jobs
+from mnist_core import registry, runs, training
 from mnist_core.model import architectures
 from mnist_core.runs import supervisor as run_supervisor
 from mnist_core.settings import runs_dir
@@ -49,16 +48,16 @@ def live_process():
 
 def write_run(state: str, name: str, events: list[dict] = (), pid: int | None = None, **status) -> Path:
     """A run folder as the child would leave it."""
-    run_id = f"20250101-1200{len(jobs.list_runs()):02d}-abcd"
+    run_id = f"20250101-1200{len(runs.list_runs()):02d}-abcd"
     folder = runs_dir() / run_id
     folder.mkdir(parents=True)
     config = training.TrainConfig.for_preset("seed004", epochs=3, limit=1000, name=name)
-    (folder / jobs.CONFIG).write_text(json.dumps(config.to_dict()))
+    (folder / runs.CONFIG).write_text(json.dumps(config.to_dict()))
     now = time.time()
     if pid is not None:
         status.update(pid=pid, pid_start=run_supervisor._proc_start_time(pid))
-    (folder / jobs.STATUS).write_text(json.dumps({"state": state, "created": now - 90, "started": now - 80, **status}))
-    (folder / jobs.PROGRESS).write_text("".join(json.dumps({**e, "time": now - 40 + i}) + "\n" for i, e in enumerate(events)))
+    (folder / runs.STATUS).write_text(json.dumps({"state": state, "created": now - 90, "started": now - 80, **status}))
+    (folder / runs.PROGRESS).write_text("".join(json.dumps({**e, "time": now - 40 + i}) + "\n" for i, e in enumerate(events)))
     return folder
 
 
@@ -123,7 +122,7 @@ def test_a_running_run_shows_progress_curves_and_can_be_cancelled(tiny_registry,
     cancel = next(b for b in at.button if b.label == "Cancel this run")
     cancel.click()
     run(at)
-    assert (folder / jobs.CANCEL).exists()
+    assert (folder / runs.CANCEL).exists()
     assert "Cancelling ..." in texts(at.info)
 
 
@@ -137,17 +136,17 @@ def test_a_start_while_a_run_goes_is_queued_and_the_queue_can_be_edited(tiny_reg
         start_button(at).click()
         run(at)
     assert any("**later-b** is queued" in s for s in texts(at.success))
-    assert [r.name for r in jobs.queue()] == ["later-a", "later-b"]
+    assert [r.name for r in runs.queue()] == ["later-a", "later-b"]
     assert any("1. **later-a**" in m for m in texts(at.markdown)) and any("2. **later-b**" in m for m in texts(at.markdown))
     up = [b for b in at.button if b.key and b.key.startswith("arrow_upward-")]
     up[1].click()
     run(at)
-    assert [r.name for r in jobs.queue()] == ["later-b", "later-a"]
+    assert [r.name for r in runs.queue()] == ["later-b", "later-a"]
     remove = [b for b in at.button if b.key and b.key.startswith("close-")]
     remove[0].click()
     run(at)
-    assert [r.name for r in jobs.queue()] == ["later-a"]
-    assert next(r for r in jobs.list_runs() if r.name == "later-b").state == jobs.CANCELLED
+    assert [r.name for r in runs.queue()] == ["later-a"]
+    assert next(r for r in runs.list_runs() if r.name == "later-b").state == runs.CANCELLED
 
 
 def test_a_finished_run_compares_with_the_active_model_and_can_be_made_active(tiny_registry):
@@ -201,7 +200,7 @@ def test_each_recipe_says_what_it_measured_and_the_page_estimates_its_time(tiny_
 
 def test_a_failed_run_shows_its_reason_and_the_end_of_its_output(tiny_registry):
     folder = write_run("failed", "broken-run", [], ended=time.time(), reason="Something went wrong. Nothing was registered.")
-    (folder / jobs.LOG).write_text("Traceback (most recent call last):\n  ...\nValueError: the last line\n")
+    (folder / runs.LOG).write_text("Traceback (most recent call last):\n  ...\nValueError: the last line\n")
     at = open_page()
     assert any("**broken-run** was failed. Something went wrong." in e for e in texts(at.error))
     assert any("ValueError: the last line" in c.value for c in at.code)
@@ -230,8 +229,8 @@ def test_a_tiny_run_started_from_the_page_registers_a_model_the_sidebar_offers(t
     at.number_input(key="train_limit").set_value(1000)
     start_button(at).click()
     run(at)
-    [started] = jobs.list_runs()
-    assert jobs.wait(started.id, timeout=240).state == jobs.SUCCEEDED
+    [started] = runs.list_runs()
+    assert runs.wait(started.id, timeout=240).state == runs.SUCCEEDED
     run(at)
     assert any("**from-the-page** is registered" in s for s in texts(at.success))
     assert "from-the-page" in sidebar_models()

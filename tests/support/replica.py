@@ -10,8 +10,7 @@ import time
 
 import keras
 
-from mnist_core import registry, training
-from mnist_core import runs as jobs
+from mnist_core import registry, runs, training
 
 
 def churn(tag: str, n: int) -> None:
@@ -39,11 +38,11 @@ def churn(tag: str, n: int) -> None:
 def queue(tag: str, n: int) -> None:
     for i in range(n):
         config = training.TrainConfig.for_preset("seed004", epochs=1, limit=300, val_split=0.0, name=f"{tag}-run-{i}")
-        jobs.start(config)
+        runs.start(config)
     deadline = time.time() + 600
     while time.time() < deadline:
-        jobs.tick()
-        if all(r.state in jobs.TERMINAL for r in jobs.list_runs()):
+        runs.tick()
+        if all(r.state in runs.TERMINAL for r in runs.list_runs()):
             return
         time.sleep(0.5)
     raise SystemExit("the queue did not finish in 10 minutes")
