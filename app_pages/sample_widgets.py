@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages.common import predictor_for
 from mnist_core import registry
+from mnist_core.data import TRAIN_IMAGES
 
 
 def sample_store():
@@ -117,7 +118,7 @@ def training_sample_controls() -> None:
         key="train_samples",
         disabled=count == 0,
         help=f"Your samples from My samples are repeated to make up {training.SAMPLES_SHARE:.0%} of each epoch, "
-        "so that a few dozen count among 60,000 MNIST images. Validation stays MNIST only.",
+        f"so that a few dozen count among {TRAIN_IMAGES:,} MNIST images. Validation stays MNIST only.",
     )
     init_from = st.session_state.get("train_init_from")
     if init_from:

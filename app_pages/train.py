@@ -9,6 +9,7 @@ from app_pages.common import MODEL_PARAM
 from app_pages.sample_widgets import training_sample_controls, training_sample_fields
 from app_pages.train_widgets import curve_specs, live_run, queue_list
 from mnist_core import formatting, registry, runs, training
+from mnist_core.data import TRAIN_IMAGES
 from mnist_core.model import architectures
 from mnist_core.training import estimate
 from mnist_core.views import run_results, train_form
@@ -123,7 +124,7 @@ with st.container(border=True):
     ]:
         left.number_input(label, key=key, **extra)
         slots[field] = left.empty()
-    right.toggle("Train on all 60,000 images", key="train_all")
+    right.toggle(f"Train on all {TRAIN_IMAGES:,} images", key="train_all")
     if not S.train_all:
         right.number_input("Training images (the first N)", key="train_limit", step=1000)
     slots["limit"] = right.empty()

@@ -45,6 +45,7 @@ ARRAY_SHA256 = {
 }
 FIRST_LABELS = {"y_train": [5, 0, 4, 1, 9, 2, 1, 3, 1, 4], "y_test": [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]}
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+TRAIN_IMAGES = 60_000  # in MNIST's training set (and 10,000 in its test set)
 CSV_HOLDOUT = 0.2
 
 

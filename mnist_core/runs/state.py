@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mnist_core.data import TRAIN_IMAGES
 from mnist_core.settings import runs_dir
 from mnist_core.storage import atomic, locks
 from mnist_core.training import events as run_events
@@ -24,7 +25,6 @@ RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
 CONFIG, STATUS, LOG, CANCEL, HEARTBEAT = "config.json", "status.json", "log.txt", "cancel", "heartbeat"
 PROGRESS = run_events.PROGRESS
 QUEUE_FILE, LOCK_FILE = "queue.json", ".lock"
-TRAIN_IMAGES = 60_000
 EXIT_FAILED, EXIT_CANCELLED = 1, 3  # the child's exit codes
 
 

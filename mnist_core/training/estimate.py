@@ -7,9 +7,9 @@ from __future__ import annotations
 import statistics
 
 from mnist_core import registry
+from mnist_core.data import TRAIN_IMAGES
 from mnist_core.model import architectures
 
-MNIST_TRAIN = 60_000
 STARTUP_SECONDS = 15.0  # around the fit, for a preset no card has timed whole: TensorFlow, MNIST, evaluate, save
 
 
@@ -48,7 +48,7 @@ def _median_rate(cards: list[tuple[dict, float]]) -> float | None:
 
 def training_images(config) -> int:
     """The MNIST images a run trains on: the first ``limit`` (or all), less the validation share."""
-    return round((config.limit or MNIST_TRAIN) * (1 - (config.val_split or 0)))
+    return round((config.limit or TRAIN_IMAGES) * (1 - (config.val_split or 0)))
 
 
 def run_seconds(config, models: list[registry.ModelInfo] | None = None) -> float | None:
