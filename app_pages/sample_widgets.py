@@ -142,17 +142,15 @@ def training_sample_controls() -> None:
 
 def _use_finetune_settings() -> None:
     from mnist_core import training
+    from mnist_core.views import train_form
 
     try:
         config = training.TrainConfig.for_finetune()
     except registry.RegistryError as exc:
         st.toast(str(exc), icon=":material/error:")
         return
-    st.session_state.update(
-        train_preset=config.preset, train_epochs=config.epochs, train_batch=config.batch_size, train_lr=config.lr,
-        train_val=config.val_split, train_aug=config.augment, train_all=False, train_limit=config.limit,
-        train_samples=True, train_init_from=config.init_from, train_name=registry.suggest_name(f"{config.init_from}-mine")[:64],
-    )  # fmt: skip
+    train_form.use_config(st.session_state, config, registry.suggest_name(f"{config.init_from}-mine")[:64])
+    st.session_state.update(train_samples=True, train_init_from=config.init_from)
 
 
 def training_sample_fields() -> dict:

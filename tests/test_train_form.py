@@ -62,3 +62,13 @@ def test_choosing_an_architecture_resets_its_settings_and_suggests_a_new_name():
     assert state["train_epochs"] == architectures.PRESETS["seed000"].defaults["epochs"]
     assert state["train_name"].startswith("seed000")
     assert state["train_recipe"] is None and train_form.config(state).recipe is None  # no longer the Best recipe
+
+
+def test_a_form_filled_in_from_a_run_makes_that_run_again():
+    run = training.TrainConfig.for_preset("seed004", epochs=3, batch_size=32, lr=1e-4, val_split=0.05, limit=12000, augment=True)
+    state = {}
+    train_form.use_config(state, run, "again")
+    again = train_form.config(state)
+    assert (again.preset, again.epochs, again.batch_size, again.lr, again.val_split, again.limit, again.augment, again.name) == (
+        "seed004", 3, 32, 1e-4, 0.05, 12000, True, "again",
+    )  # fmt: skip

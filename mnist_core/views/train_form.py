@@ -43,6 +43,14 @@ def use_recipe(state: MutableMapping) -> None:
     state.update({FIELDS[k]: v for k, v in settings.items() if k in FIELDS})  # the rest come with the recipe (config)
 
 
+def use_config(state: MutableMapping, config: training.TrainConfig, name: str) -> None:
+    """The form filled in from a run's settings (fine-tuning's): the inverse of ``config``, field by field."""
+    state.update({field: getattr(config, setting) for setting, field in FIELDS.items()})
+    state.update(train_preset=config.preset, train_all=config.limit is None, train_name=name)
+    if config.limit is not None:
+        state["train_limit"] = config.limit
+
+
 def restore(state: MutableMapping) -> None:
     """On a first visit the default recipe; back from another page, the form as it was left."""
     if "train_preset" not in state:
