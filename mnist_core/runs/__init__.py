@@ -53,10 +53,9 @@ from mnist_core.training import events as run_events
 
 
 def config_errors(config, runs: Path | None = None) -> dict[str, str]:
-    """Every bad setting as {field: one sentence}: the TrainConfig's own checks, plus the name."""
+    """Every bad setting as {field: one sentence}: the TrainConfig's own checks, plus the name (free in the registry
+    and among the queued and running runs)."""
     errors = config.errors()
-    if config.limit is not None and isinstance(config.limit, int) and config.limit > TRAIN_IMAGES:
-        errors["limit"] = f"The training set has {TRAIN_IMAGES:,} images; choose at most that many (or all of them)."
     name = (config.name or "").strip()
     if not name:
         errors["name"] = "Give the new model a name."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from mnist_core.data import TRAIN_IMAGES
 from mnist_core.model import architectures
 
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5), "label_smoothing": (0.0, 0.5), "augment_fade": (0.0, 1.0)}  # fmt: skip
@@ -110,6 +111,8 @@ class TrainConfig:
             found["recipe"] = f"Unknown recipe {self.recipe!r}; choose one of {', '.join(architectures.RECIPES)}."
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 100):
             found["limit"] = "The training-set size must be at least 100 images (or empty for all of them)."
+        elif self.limit is not None and self.limit > TRAIN_IMAGES:
+            found["limit"] = f"The training set has {TRAIN_IMAGES:,} images; choose at most that many (or all of them)."
         if self.schedule not in SCHEDULES:
             found["schedule"] = f"Schedule must be one of {', '.join(SCHEDULES)}."
         if self.strategy not in STRATEGIES:
