@@ -50,15 +50,20 @@ $(VENV)/.bench-installed: $(VENV)/.dev-installed requirements-bench.txt
 bench-deps: $(VENV)/.bench-installed chromium data
 	@bash scripts/ensure-bench-fonts.sh
 
+# `make bench NAME=draw_latency ARGS="--samples 30"` runs one (`python -m bench` lists them); without NAME, the quick ones.
 bench: bench-deps
-	$(PY) -m bench.bench_predict_latency
-	$(PY) -m bench.bench_robustness
-	$(PY) -m bench.bench_draw_latency --samples 30
+ifdef NAME
+	$(PY) -m bench $(NAME) $(ARGS)
+else
+	$(PY) -m bench predict_latency
+	$(PY) -m bench robustness
+	$(PY) -m bench draw_latency --samples 30
+endif
 
 # Real handwriting and non-digits (fonts, optdigits, strokes, shapes), then strokes on the real canvas.
 bench-real: bench-deps
-	$(PY) -m bench.bench_real_world
-	$(PY) -m bench.bench_canvas_real
+	$(PY) -m bench real_world
+	$(PY) -m bench canvas_real
 
 clean-venv:
 	rm -rf $(VENV)

@@ -28,9 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.support import OUT, write_result
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, copy_default_registry, wait_for_app
-
-OUT = Path(__file__).resolve().parent / "out"
 
 # Resolves with performance.now() once the Analysis page is fully drawn and `extra` (JS) holds.
 DONE = """async (extra) => {
@@ -188,8 +187,7 @@ def main() -> int:
         results["script_only_warm_rerun"] = summary(script_times(root))
 
     results["load_average_after"] = [round(v, 1) for v in os.getloadavg()]
-    OUT.mkdir(exist_ok=True)
-    (OUT / "analysis.json").write_text(json.dumps(results, indent=2))
+    write_result("analysis", results)
     print(json.dumps(results, indent=2))
     return 0
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from bench import realworld
+from bench.support import OUT, write_result
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, canvas_box, clear, copy_default_registry, wait_for_app
 
-OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_PEN = 24  # app_pages/draw.py
 
 
@@ -194,8 +194,7 @@ def main() -> int:
         "errors": [r for r in digits if r["read"] != r["label"]],
         "seconds": round(time.time() - started),
     }
-    OUT.mkdir(exist_ok=True)
-    (OUT / "canvas_real.json").write_text(json.dumps({**summary, "results": results}, indent=2))
+    write_result("canvas_real", {**summary, "results": results})
     print(json.dumps({k: v for k, v in summary.items()}, indent=2))
     return 0
 
@@ -206,8 +205,7 @@ def numbers_main(args) -> int:
     with app_page(args.models, height=900) as page:
         summary = run_numbers(page, args.numbers, args.seed)
     summary["seconds"] = round(time.time() - started)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "canvas_numbers.json").write_text(json.dumps(summary, indent=2))
+    write_result("canvas_numbers", summary)
     print(json.dumps({k: v for k, v in summary.items() if k != "results"}, indent=2))
     return 0
 

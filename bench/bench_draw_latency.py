@@ -35,10 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.support import percentile, write_result
 from tests.support import inputs
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, STROKES, AppServer, canvas_box, clear, copy_default_registry, draw, wait_for_app
 
-OUT = Path(__file__).resolve().parent / "out"
 SINGLE_STROKE = [1, 7, 0]  # one send per digit: a second stroke would be timed from its own mouse-up
 PLACES = [(0.3, 0.15, 0.35, 0.7), (0.1, 0.1, 0.4, 0.45), (0.4, 0.35, 0.5, 0.55), (0.2, 0.2, 0.6, 0.6)]
 
@@ -65,11 +65,6 @@ PROBE = """() => {
     if (window.__lat.shown !== null) window.__lat.last = performance.now();  // the page still changing
   }).observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true});
 }"""
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def server_work(root: Path, n: int = 50) -> dict:
@@ -202,8 +197,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "seconds": round(time.time() - started, 1),
     }
-    OUT.mkdir(exist_ok=True)
-    (OUT / "draw_latency.json").write_text(json.dumps({**result, "latencies_ms": [round(v, 1) for v in latencies]}, indent=2))
+    write_result("draw_latency", {**result, "latencies_ms": [round(v, 1) for v in latencies]})
     print(json.dumps(result, indent=2))
     return 0
 

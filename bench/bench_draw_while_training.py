@@ -19,7 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.bench_draw_latency import OUT, measure, percentile
+from bench.bench_draw_latency import measure
+from bench.support import percentile, write_result
 from mnist_core import runs, training
 from mnist_core.training import events as run_events
 from tests.support.browser import AppServer, copy_default_registry
@@ -67,8 +68,7 @@ def main() -> int:
         "slowdown_median_epoch": round(statistics.median(beside) / statistics.median(solo) - 1, 3),
         "child_niceness": 10, "config": {"preset": "studio", "epochs": args.epochs, "limit": args.limit},
     }  # fmt: skip
-    OUT.mkdir(exist_ok=True)
-    (OUT / "draw_while_training.json").write_text(json.dumps({**summary, "latencies_ms": [round(v, 1) for v in lat]}, indent=2))
+    write_result("draw_while_training", {**summary, "latencies_ms": [round(v, 1) for v in lat]})
     print(json.dumps(summary, indent=2))
     return 0
 

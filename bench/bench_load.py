@@ -20,6 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
+from bench.support import percentile
 from tests.support.browser import CASES, CHROMIUM, CHROMIUM_ARGS, STROKES, AppServer, copy_default_registry
 
 
@@ -103,13 +104,14 @@ async def main_async(args) -> None:
     finally:
         server.stop()
     lat = sorted(results["latency"])
-    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
     third = max(1, len(memory) // 3)
     print(f"{args.sessions} sessions x {args.seconds} s on {server.url}")
     print(f"readings: {results['total']}, wrong: {len(results['wrong'])} {results['wrong'][:5]}, session errors: {len(results['errors'])}")
     for err in results["errors"][:5]:
         print("  ", err)
-    print(f"latency mouse-up -> Prediction: p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, max {max(lat, default=0) * 1000:.0f} ms")
+    print(
+        f"latency mouse-up -> Prediction: p50 {percentile(lat, 50) * 1000:.0f} ms, p99 {percentile(lat, 99) * 1000:.0f} ms, max {max(lat, default=0) * 1000:.0f} ms"
+    )
     print(
         f"server RSS MB: first third mean {statistics.mean(memory[:third]):.0f}, last third mean {statistics.mean(memory[-third:]):.0f}, "
         f"max {max(memory):.0f} (samples every 2 s: {', '.join(f'{m:.0f}' for m in memory)})"

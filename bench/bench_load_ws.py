@@ -33,11 +33,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from bench.bench_load import rss_mb
+from bench.support import percentile, write_result
 from tests.support import inputs
 from tests.support.browser import AppServer, copy_default_registry
 from tests.support.inputs import canvas_payload
-
-OUT = Path(__file__).resolve().parent / "out"
 
 
 def drawings(root: Path, n: int = 40) -> list[tuple[str, int]]:
@@ -146,7 +145,6 @@ async def main_async(args) -> dict:
     finally:
         server.stop()
     lat = sorted(results["latency"])
-    q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) >= 2 else [float("nan")] * 99
     third = max(1, len(samples) // 3)
     return {
         "clients": args.clients,
@@ -157,7 +155,11 @@ async def main_async(args) -> dict:
         "wrong_examples": results["wrong"][:5],
         "errors": len(results["errors"]),
         "error_examples": results["errors"][:5],
-        "latency_ms": {"p50": round(q[49] * 1000, 1), "p99": round(q[98] * 1000, 1), "max": round(max(lat, default=0) * 1000, 1)},
+        "latency_ms": {
+            "p50": round(percentile(lat, 50) * 1000, 1),
+            "p99": round(percentile(lat, 99) * 1000, 1),
+            "max": round(max(lat, default=0) * 1000, 1),
+        },
         "rss_mb": {
             "before_timing": round(rss_start, 1),
             "first_third_mean": round(statistics.mean(s[2] for s in samples[:third]), 1),
@@ -175,8 +177,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--seconds", type=int, default=180)
     result = asyncio.run(main_async(p.parse_args()))
-    OUT.mkdir(exist_ok=True)
-    (OUT / "load_ws.json").write_text(json.dumps(result, indent=2))
+    write_result("load_ws", result)
     print(json.dumps({k: v for k, v in result.items() if k != "samples_seconds_readings_rss"}, indent=2))
 
 

@@ -13,18 +13,15 @@ sets written before the model after studio-v4 was trained (``bench/fresh.py``): 
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
 from bench import after, fresh, listed, unseen
 from bench.realworld import draw_strokes, wobble
+from bench.support import write_result
 from mnist_core.data import synthetic
 from mnist_core.inference import Predictor
-
-OUT = Path(__file__).resolve().parent / "out"
 
 
 def canvas_read(model: Predictor, rgba: np.ndarray) -> str:
@@ -106,8 +103,7 @@ def main() -> None:
                 print(f"  {key:36} {v['size']:>4}  {what} {share:6.1%}{extra}")
             elif v:
                 print(f"  {key:36} " + ", ".join(f"{k} {x}" for k, x in v.items()))
-    OUT.mkdir(exist_ok=True)
-    (OUT / "non_digits.json").write_text(json.dumps(results, indent=2))
+    write_result("non_digits", results)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
+from bench.support import percentile
 from mnist_core import preprocess
 from mnist_core.data import load_dataset, synthetic
 from mnist_core.inference import Predictor
@@ -26,8 +27,8 @@ from tests.support import inputs
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
-    ms = np.array(samples) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+    ms = [s * 1000 for s in samples]
+    return percentile(ms, 50), percentile(ms, 99)
 
 
 def main() -> None:

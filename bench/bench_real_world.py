@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from bench import realworld
+from bench.support import OUT
 from mnist_core.data import load_dataset
 from mnist_core.inference import Predictor
 from mnist_core.model import calibration
-
-OUT = Path(__file__).resolve().parent / "out"
 
 
 def read_all(model: Predictor, samples: list[realworld.Sample]) -> list[str]:

@@ -23,11 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.support import OUT
+
 STARTED = time.time()  # before TensorFlow's import (in child), which a run from the page also pays
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-OUT = Path(__file__).resolve().parent / "out" / "time_to_accuracy.json"
+RESULT = OUT / "time_to_accuracy.json"
 PLOT = Path(__file__).resolve().parent.parent / "docs" / "time-to-accuracy.png"
 GOALS = [(1.5, 0.990, "Quick: 99.0 % in 90 s"), (15.0, 0.9965, "Best: 99.65 % in 15 min")]
 
@@ -175,20 +177,20 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
-    rows = json.loads(OUT.read_text()) if OUT.exists() else []
+    rows = json.loads(RESULT.read_text()) if RESULT.exists() else []
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     if args.from_card:
         row = from_card(args.from_card, args.label or args.from_card.parent.name, args.run_seconds)
         rows = [r for r in rows if r["label"] != row["label"]] + [row]
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps(rows, indent=1))
+        RESULT.parent.mkdir(parents=True, exist_ok=True)
+        RESULT.write_text(json.dumps(rows, indent=1))
     for recipe in args.recipe:
         label = args.label or " ".join([recipe, *args.set])
         print(f"{label} ...", file=sys.stderr, flush=True)
         row = run(recipe, overrides, label, args.keep)
         rows = [r for r in rows if r["label"] != label] + [row]
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps(rows, indent=1))
+        RESULT.parent.mkdir(parents=True, exist_ok=True)
+        RESULT.write_text(json.dumps(rows, indent=1))
         print(f"| {label} | {row['run_seconds'] / 60:.1f} min | {row['test_accuracy']:.2%} |")
     if args.plot:
         plot(rows)
