@@ -2,10 +2,9 @@
 the app's own paths: how many digits are read right, how many non-digits refused, per kind.
 
 A fast, browser-free stand-in for ``bench_canvas_real.py`` (the same strokes, drawn as the canvas draws them),
-with held-out sets of non-digits that no training generator draws (``bench/unseen.py``). ``--fresh`` adds the
-sets written before the model after studio-v4 was trained (``bench/fresh.py``): score a model there once chosen.
-``--listed`` / ``--final``: the listed kinds in two new hands (``bench/listed.py``); hand B only once.
-``--after``: pictures and letters written before studio-v8's results were seen (``bench/after.py``).
+with held-out sets of non-digits that no training generator draws (``bench/heldout/``, its manifest says what each set
+may inform). ``--fresh``: the fresh pictures and letters; ``--listed`` / ``--final``: the listed kinds in hand A / hand
+B (hand B only once, for a model chosen); ``--after``: the after pictures and letters.
 
     .venv/bin/python -m bench.bench_non_digits [--model NAME ...] [--per-kind 4] [--fresh] [--listed] [--final] [--after]
 """
@@ -17,7 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from bench import after, fresh, listed, unseen
+from bench import heldout, unseen
 from bench.realworld import draw_strokes, wobble
 from bench.support import write_result
 from mnist_core.data import synthetic
@@ -79,16 +78,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", action="append")
     p.add_argument("--per-kind", type=int, default=4)
-    p.add_argument("--fresh", action="store_true", help="also the sets of bench/fresh.py (for a model already chosen)")
-    p.add_argument("--listed", action="store_true", help="also bench/listed.py's hand A (the listed kinds)")
-    p.add_argument("--final", action="store_true", help="also bench/listed.py's hand B (read once, for the model chosen)")
-    p.add_argument("--after", action="store_true", help="also bench/after.py (written before studio-v8 was scored)")
+    p.add_argument("--fresh", action="store_true", help="also the fresh pictures and letters (for a model already chosen)")
+    p.add_argument("--listed", action="store_true", help="also the listed kinds in hand A")
+    p.add_argument("--final", action="store_true", help="also the listed kinds in hand B (read once, for the model chosen)")
+    p.add_argument("--after", action="store_true", help="also the after pictures and letters")
     args = p.parse_args()
     more = {
-        **(fresh.FRESH_SETS if args.fresh else {}),
-        **(listed.GUIDE_SETS if args.listed else {}),
-        **(listed.FINAL_SETS if args.final else {}),
-        **(after.AFTER_SETS if args.after else {}),
+        **(heldout.sets("fresh pictures", "fresh letters") if args.fresh else {}),
+        **(heldout.sets("listed kinds, hand A") if args.listed else {}),
+        **(heldout.sets("listed kinds, hand B") if args.final else {}),
+        **(heldout.sets("after pictures", "after letters") if args.after else {}),
     }
     results = [evaluate(Predictor.load(name), args.per_kind, more) for name in (args.model or [None])]
     for r in results:
