@@ -30,7 +30,7 @@ from mnist_core.preprocess.decode import (
     to_unit_range,
 )
 from mnist_core.preprocess.ink import ink_map
-from mnist_core.preprocess.normalise import BOX, CENTRE, INK_LEVEL, SIDE, STROKE, normalize
+from mnist_core.preprocess.normalize import BOX, CENTRE, INK_LEVEL, SIDE, STROKE, normalize
 from mnist_core.preprocess.page import Page, find_page
 from mnist_core.preprocess.segment import Box, digit_crops
 
