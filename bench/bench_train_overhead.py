@@ -3,7 +3,7 @@
 Same preset, batch size, data pipeline and optimizer; the second epoch of each is timed
 (the first includes tracing). Runs alternate A/B to share any machine noise.
 
-    .venv/bin/python -m bench.bench_train_overhead --preset seed004 --batch-size 64 --limit 20000 --rounds 3
+    .venv/bin/python -m bench.bench_train_overhead --preset conv1 --batch-size 64 --limit 20000 --rounds 3
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def reported_fit(config: training.TrainConfig, x, y) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--preset", default="seed004")
+    p.add_argument("--preset", default="conv1")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--limit", type=int, default=20000)
     p.add_argument("--rounds", type=int, default=3)

@@ -40,14 +40,14 @@ def registry_root(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_registry_template(tmp_path_factory, mnist) -> Path:
-    """A registry holding 'tiny': seed004 trained on 2000 images for one epoch (a few seconds)."""
+    """A registry holding 'tiny': conv1 trained on 2000 images for one epoch (a few seconds)."""
     from mnist_core import registry, training
 
     root = tmp_path_factory.mktemp("tiny") / "models"
     old = os.environ.get("MNIST_STUDIO_MODELS")
     os.environ["MNIST_STUDIO_MODELS"] = str(root)
     try:
-        config = training.TrainConfig(preset="seed004", epochs=1, batch_size=64, lr=1e-3, val_split=0.0, limit=2000, name="tiny")
+        config = training.TrainConfig(preset="conv1", epochs=1, batch_size=64, lr=1e-3, val_split=0.0, limit=2000, name="tiny")
         training.train_and_register(config, mnist)
         registry.set_active("tiny", root)
     finally:

@@ -16,8 +16,8 @@ def test_every_preset_takes_28x28x1_and_returns_softmax(preset):
     assert architectures.PRESETS[preset].description
 
 
-def test_seed004_has_exactly_173738_parameters():
-    assert architectures.build("seed004").count_params() == 173_738
+def test_conv1_has_exactly_173738_parameters():
+    assert architectures.build("conv1").count_params() == 173_738
 
 
 def test_unknown_preset_is_a_clear_error():
@@ -36,4 +36,4 @@ def test_the_default_preset_is_an_ensemble_whose_output_is_its_members_mean():
 
 
 def test_a_single_network_has_no_members_view():
-    assert architectures.members_view(architectures.build("seed004")) is None
+    assert architectures.members_view(architectures.build("conv1")) is None

@@ -16,7 +16,7 @@ def _model(preset, epoch_seconds, images, run_seconds=None, augment=True):
 
 
 def test_the_estimate_is_an_earlier_runs_time_per_image_scaled_plus_its_time_around_the_fit():
-    earlier = [_model("studio", [60.0, 60.0], 57_000, run_seconds=150.0), _model("seed004", [1.0], 57_000, run_seconds=9.0)]
+    earlier = [_model("studio", [60.0, 60.0], 57_000, run_seconds=150.0), _model("conv1", [1.0], 57_000, run_seconds=9.0)]
     config = TrainConfig.for_preset("studio", epochs=4, limit=30_000, val_split=0.05)
     # 60 s per 57,000 images per epoch, for 28,500 images x 4 epochs, and the 30 s the earlier run spent around its fit
     assert estimate.run_seconds(config, earlier) == pytest.approx(30.0 + 60 / 57_000 * 28_500 * 4)

@@ -32,7 +32,7 @@ def test_samples_are_oversampled_to_a_fixed_share_of_each_epoch():
 
 def test_finetune_settings_start_from_the_active_model(tiny_registry):
     config = training.TrainConfig.for_finetune()
-    assert (config.preset, config.init_from, config.include_samples, config.schedule) == ("seed004", "tiny", True, "constant")
+    assert (config.preset, config.init_from, config.include_samples, config.schedule) == ("conv1", "tiny", True, "constant")
     assert config.lr <= 1e-4 and config.epochs <= 5
     assert config.errors() == {"include_samples": "There are no saved samples to include yet: save some on the Draw or Upload page first."}
     SampleStore().add(crossed_twos(1)[0], 2, "canvas")
@@ -40,8 +40,8 @@ def test_finetune_settings_start_from_the_active_model(tiny_registry):
 
 
 def test_a_wrong_starting_model_is_one_sentence(tiny_registry):
-    assert "choose the preset seed004" in training.TrainConfig(preset="studio", init_from="tiny").errors()["init_from"]
-    assert "no model named 'nope'" in training.TrainConfig(preset="seed004", init_from="nope").errors()["init_from"]
+    assert "choose the preset conv1" in training.TrainConfig(preset="studio", init_from="tiny").errors()["init_from"]
+    assert "no model named 'nope'" in training.TrainConfig(preset="conv1", init_from="nope").errors()["init_from"]
 
 
 def test_the_card_records_the_samples_and_the_starting_model(tiny_registry, mnist):
@@ -101,4 +101,4 @@ def test_a_model_of_an_older_architecture_cannot_be_finetuned(tiny_registry):
     card = json.loads(card_path.read_text())
     card["parameters"] += 1
     card_path.write_text(json.dumps(card))
-    assert "has an older seed004 architecture" in training.TrainConfig(preset="seed004", init_from="tiny").errors()["init_from"]
+    assert "has an older conv1 architecture" in training.TrainConfig(preset="conv1", init_from="tiny").errors()["init_from"]

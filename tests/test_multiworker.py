@@ -62,7 +62,7 @@ def workers(started, root, tmp_path, *train_args: str) -> list[subprocess.Popen]
 
 def test_two_workers_train_one_model_that_only_the_chief_registers(started, registry_root, tmp_path):
     procs = workers(
-        started, registry_root, tmp_path, "--preset", "seed004", "--epochs", "1", "--limit", "300", "--val-split", "0", "--name", "pair"
+        started, registry_root, tmp_path, "--preset", "conv1", "--epochs", "1", "--limit", "300", "--val-split", "0", "--name", "pair"
     )
     outs = [p.communicate(timeout=300)[0] for p in procs]
     logs = [(tmp_path / f"worker-{i}.log").read_text()[-3000:] for i in range(2)]
@@ -81,7 +81,7 @@ def test_killing_the_other_worker_fails_the_run_in_one_sentence_instead_of_hangi
         registry_root,
         tmp_path,
         "--preset",
-        "seed004",
+        "conv1",
         "--epochs",
         "200",
         "--limit",

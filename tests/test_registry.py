@@ -13,20 +13,20 @@ from mnist_core.registry import RegistryError
 
 
 def save_tiny(name, root, card=None):
-    model = architectures.build("seed004")
-    return registry.save(name, model, card or {"preset": "seed004", "created": registry.now_iso(), "test": {"accuracy": 0.5}}, root=root)
+    model = architectures.build("conv1")
+    return registry.save(name, model, card or {"preset": "conv1", "created": registry.now_iso(), "test": {"accuracy": 0.5}}, root=root)
 
 
 def test_round_trip_keeps_weights_and_card(registry_root):
-    model = architectures.build("seed004")
+    model = architectures.build("conv1")
     x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, np.arange(4), epochs=1, verbose=0)  # the optimizer now has state
-    registry.save("round-trip", model, {"preset": "seed004", "test": {"accuracy": 0.9}})
+    registry.save("round-trip", model, {"preset": "conv1", "test": {"accuracy": 0.9}})
     loaded = registry.load_model("round-trip")
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
     [info] = registry.list_models()
-    assert (info.name, info.preset, info.test_accuracy, info.broken) == ("round-trip", "seed004", 0.9, None)
+    assert (info.name, info.preset, info.test_accuracy, info.broken) == ("round-trip", "conv1", 0.9, None)
     with zipfile.ZipFile(registry_root / "round-trip" / "model.keras") as zf:
         assert not json.loads(zf.read("config.json")).get("compile_config")  # saved uncompiled
         assert b"optimizer" not in zf.read("model.weights.h5")  # and without optimizer variables
@@ -71,8 +71,8 @@ def test_corrupt_zip_that_looks_valid_fails_to_load_with_a_sentence(registry_roo
 
 
 def test_active_pointer_and_fallback_to_newest_good_model(registry_root):
-    save_tiny("older", registry_root, {"preset": "seed004", "created": "2026-01-01T00:00:00+00:00"})
-    save_tiny("newer", registry_root, {"preset": "seed004", "created": "2026-02-01T00:00:00+00:00"})
+    save_tiny("older", registry_root, {"preset": "conv1", "created": "2026-01-01T00:00:00+00:00"})
+    save_tiny("newer", registry_root, {"preset": "conv1", "created": "2026-02-01T00:00:00+00:00"})
     assert registry.active() == (registry.get("newer"), None)
     registry.set_active("older")
     assert registry.active()[0].name == "older"
@@ -145,3 +145,15 @@ def test_a_version_can_be_deleted_but_not_the_active_one(tiny_registry):
     shutil.copytree(tiny_registry / "tiny", tiny_registry / "spare")
     registry.delete("spare")
     assert [m.name for m in registry.list_models()] == ["tiny"] and not list(tiny_registry.glob(".deleting-*"))
+
+
+def test_a_card_that_names_a_preset_by_its_old_name_shows_and_trains_as_the_preset_it_is_now(tiny_registry):
+    from mnist_core import training
+
+    card_file = tiny_registry / "tiny" / "card.json"
+    card = json.loads(card_file.read_text())
+    card_file.write_text(json.dumps({**card, "preset": "seed004"}))
+    info = registry.get("tiny")
+    assert info.preset == "conv1" and info.label().endswith("· conv1")
+    assert training.TrainConfig.for_preset("seed004", epochs=1).preset == "conv1"
+    assert training.TrainConfig.from_dict({**card["config"], "preset": "seed004"}).errors() == {}

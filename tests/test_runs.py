@@ -25,8 +25,8 @@ FAULTS = PROJECT_ROOT / "tests" / "faults"
 
 
 def tiny_config(name: str, **overrides) -> training.TrainConfig:
-    """seed004 on 1000 images for one epoch: a few seconds."""
-    return training.TrainConfig.for_preset("seed004", **{"epochs": 1, "limit": 1000, "name": name, **overrides})
+    """conv1 on 1000 images for one epoch: a few seconds."""
+    return training.TrainConfig.for_preset("conv1", **{"epochs": 1, "limit": 1000, "name": name, **overrides})
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def test_a_running_run_whose_process_is_gone_is_interrupted_even_if_its_pid_was_
 PARENT = """
 import sys, time
 from mnist_core import runs, training
-run = runs.start(training.TrainConfig.for_preset("seed004", epochs=1, limit=1000, batch_size=16, name="orphan"))
+run = runs.start(training.TrainConfig.for_preset("conv1", epochs=1, limit=1000, batch_size=16, name="orphan"))
 print(run.id, flush=True)
 time.sleep(600)
 """

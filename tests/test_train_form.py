@@ -57,18 +57,18 @@ def test_a_return_to_the_page_keeps_what_was_typed():
 def test_choosing_an_architecture_resets_its_settings_and_suggests_a_new_name():
     state = {}
     train_form.restore(state)
-    state.update(train_preset="seed000", train_epochs=99)
+    state.update(train_preset="conv4-dense256", train_epochs=99)
     train_form.use_preset_defaults(state)
-    assert state["train_epochs"] == architectures.PRESETS["seed000"].defaults["epochs"]
-    assert state["train_name"].startswith("seed000")
+    assert state["train_epochs"] == architectures.PRESETS["conv4-dense256"].defaults["epochs"]
+    assert state["train_name"].startswith("conv4-dense256")
     assert state["train_recipe"] is None and train_form.config(state).recipe is None  # no longer the Best recipe
 
 
 def test_a_form_filled_in_from_a_run_makes_that_run_again():
-    run = training.TrainConfig.for_preset("seed004", epochs=3, batch_size=32, lr=1e-4, val_split=0.05, limit=12000, augment=True)
+    run = training.TrainConfig.for_preset("conv1", epochs=3, batch_size=32, lr=1e-4, val_split=0.05, limit=12000, augment=True)
     state = {}
     train_form.use_config(state, run, "again")
     again = train_form.config(state)
     assert (again.preset, again.epochs, again.batch_size, again.lr, again.val_split, again.limit, again.augment, again.name) == (
-        "seed004", 3, 32, 1e-4, 0.05, 12000, True, "again",
+        "conv1", 3, 32, 1e-4, 0.05, 12000, True, "again",
     )  # fmt: skip

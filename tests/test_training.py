@@ -39,14 +39,14 @@ def test_each_bad_setting_gets_one_sentence_on_its_field(field, value, message):
 
 
 def test_preset_defaults_come_from_its_source():
-    config = TrainConfig.for_preset("seed001", epochs=3)
+    config = TrainConfig.for_preset("conv2-dropout", epochs=3)
     assert (config.epochs, config.batch_size) == (3, 32)
-    assert TrainConfig.for_preset("seed004").epochs == 5
+    assert TrainConfig.for_preset("conv1").epochs == 5
 
 
 def test_training_512_samples_emits_progress_events(mnist):
     events = []
-    config = TrainConfig(preset="seed004", epochs=1, batch_size=32, val_split=0.25, limit=512)
+    config = TrainConfig(preset="conv1", epochs=1, batch_size=32, val_split=0.25, limit=512)
     result = training.train(config, (mnist.x_train, mnist.y_train), events.append)
     kinds = [e.KIND for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end" and "epoch" in kinds
@@ -75,7 +75,7 @@ def test_stop_request_ends_training_within_one_batch(mnist):
         calls["n"] += 1
         return calls["n"] >= 3  # asked at the end of the 3rd batch
 
-    config = TrainConfig(preset="seed004", epochs=3, batch_size=16, val_split=0.0, limit=512)
+    config = TrainConfig(preset="conv1", epochs=3, batch_size=16, val_split=0.0, limit=512)
     result = training.train(config, (mnist.x_train, mnist.y_train), on_event, should_stop)
     assert result.stopped
     assert calls["n"] == 3  # no further batch ran after the request
@@ -83,13 +83,13 @@ def test_stop_request_ends_training_within_one_batch(mnist):
 
 
 def test_mirrored_strategy_runs_on_a_single_cpu_device(mnist):
-    config = TrainConfig(preset="seed004", epochs=1, batch_size=64, val_split=0.0, limit=256, strategy="mirrored")
+    config = TrainConfig(preset="conv1", epochs=1, batch_size=64, val_split=0.0, limit=256, strategy="mirrored")
     result = training.train(config, (mnist.x_train, mnist.y_train))
     assert np.isfinite(result.history["loss"][0])
 
 
 def test_cancelled_run_registers_nothing(mnist, registry_root):
-    config = TrainConfig(preset="seed004", epochs=1, batch_size=32, val_split=0.0, limit=512, name="never")
+    config = TrainConfig(preset="conv1", epochs=1, batch_size=32, val_split=0.0, limit=512, name="never")
     assert training.train_and_register(config, mnist, should_stop=lambda: True) is None
     assert registry.list_models() == []
 
@@ -97,14 +97,14 @@ def test_cancelled_run_registers_nothing(mnist, registry_root):
 def test_cli_train_registers_a_model_with_a_complete_card(registry_root, capsys):
     from mnist_core.__main__ import main
 
-    code = main(["train", "--preset", "seed004", "--epochs", "1", "--limit", "600", "--val-split", "0.1", "--name", "cli-model"])
+    code = main(["train", "--preset", "conv1", "--epochs", "1", "--limit", "600", "--val-split", "0.1", "--name", "cli-model"])
     assert code == 0
     assert "Registered cli-model: test accuracy" in capsys.readouterr().out
     card = json.loads((registry_root / "cli-model" / "card.json").read_text())
-    assert card["preset"] == "seed004" and card["parameters"] == 173_738
+    assert card["preset"] == "conv1" and card["parameters"] == 173_738
     assert card["config"]["epochs"] == 1 and card["config"]["limit"] == 600
     assert card["data"]["fingerprint"] and card["versions"]["keras"].startswith("3.")
-    assert card["reproduce"].startswith("python -m mnist_core train --preset seed004 --epochs 1 --batch-size 64")
+    assert card["reproduce"].startswith("python -m mnist_core train --preset conv1 --epochs 1 --batch-size 64")
     assert len(card["history"]["val_accuracy"]) == 1
     assert 0 < card["test"]["accuracy"] <= 1 and len(card["test"]["per_class"]) == 10
     assert np.array(card["test"]["confusion"]).sum() == 10000
@@ -114,7 +114,7 @@ def test_cli_train_registers_a_model_with_a_complete_card(registry_root, capsys)
 def test_cli_bad_setting_is_one_sentence_not_a_traceback(registry_root, capsys):
     from mnist_core.__main__ import main
 
-    assert main(["train", "--preset", "seed004", "--epochs", "0"]) == 2
+    assert main(["train", "--preset", "conv1", "--epochs", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: Epochs must be between 1 and 200, not 0."
 
@@ -160,7 +160,7 @@ def test_a_short_studio_run_reads_digits_in_inference_mode_as_in_training_mode(m
     assert np.bincount(result.model.predict(pipeline.to_model_input(x), verbose=0).argmax(1), minlength=10).max() < 0.3 * len(x)
 
 
-@pytest.mark.parametrize("preset", ["seed002", "seed003", "seed004"])
+@pytest.mark.parametrize("preset", ["conv3", "conv2", "conv1"])
 def test_a_short_seed_run_reads_digits_in_inference_mode_as_in_training_mode(mnist, preset):
     config = TrainConfig.for_preset(preset, epochs=1, limit=640)
     result = training.train(config, (mnist.x_train, mnist.y_train))
@@ -203,7 +203,7 @@ def test_the_cards_command_gives_back_the_same_settings():
     for config in (
         TrainConfig.for_preset("studio", epochs=3, limit=12000, name="quick"),
         TrainConfig.for_preset("studio", augment=False, init_from="studio-v3", lr=2e-4, epochs=3, name="plain"),
-        TrainConfig.for_preset("seed004", epochs=2, name="small"),
+        TrainConfig.for_preset("conv1", epochs=2, name="small"),
     ):
         args = parser().parse_args(cards.reproduce_command(config, config.name).split()[3:])
         assert train_config(args) == config
@@ -226,7 +226,7 @@ def test_a_recipe_gives_its_settings_and_any_setting_given_beside_it_wins():
     [
         TrainConfig.for_recipe("best", name="b"),
         TrainConfig.for_recipe("quick", epochs=2, limit=3000, non_digits=False, label_smoothing=0.05, name="q"),
-        TrainConfig.for_recipe("best", preset="seed004", augment=False, augment_fade=0.5, name="other"),
+        TrainConfig.for_recipe("best", preset="conv1", augment=False, augment_fade=0.5, name="other"),
     ],
 )
 def test_a_recipe_cards_command_is_the_recipe_and_what_differs_and_gives_back_the_same_settings(config):

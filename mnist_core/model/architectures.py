@@ -31,9 +31,9 @@ def _model(name: str, *body: layers.Layer) -> keras.Model:
     return keras.Sequential([keras.Input(INPUT_SHAPE), *body], name=name)
 
 
-def build_seed000() -> keras.Model:
+def build_conv4_dense256() -> keras.Model:
     return _model(
-        "seed000",
+        "conv4-dense256",
         layers.Conv2D(32, 5, padding="same", activation="relu"),
         layers.Conv2D(32, 5, padding="same", activation="relu"),
         layers.MaxPooling2D(),
@@ -48,9 +48,9 @@ def build_seed000() -> keras.Model:
     )
 
 
-def build_seed001() -> keras.Model:
+def build_conv2_dropout() -> keras.Model:
     return _model(
-        "seed001",
+        "conv2-dropout",
         layers.Conv2D(32, 3, activation="relu"),
         layers.Conv2D(64, 3, activation="relu"),
         layers.MaxPooling2D(),
@@ -62,9 +62,9 @@ def build_seed001() -> keras.Model:
     )
 
 
-def build_seed002() -> keras.Model:
+def build_conv3() -> keras.Model:
     return _model(
-        "seed002",
+        "conv3",
         layers.Conv2D(32, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Conv2D(64, 3, activation="relu"),
@@ -76,9 +76,9 @@ def build_seed002() -> keras.Model:
     )
 
 
-def build_seed003() -> keras.Model:
+def build_conv2() -> keras.Model:
     return _model(
-        "seed003",
+        "conv2",
         layers.Conv2D(32, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Conv2D(64, 3, activation="relu"),
@@ -89,9 +89,9 @@ def build_seed003() -> keras.Model:
     )
 
 
-def build_seed004() -> keras.Model:
+def build_conv1() -> keras.Model:
     return _model(
-        "seed004",
+        "conv1",
         layers.Conv2D(32, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Flatten(),
@@ -176,33 +176,33 @@ PRESETS: dict[str, Preset] = {
             {"epochs": 2, "batch_size": 128, "lr": 3e-3, "val_split": 0.05, "augment": False, "non_digits": True},
         ),
         Preset(
-            "seed000",
+            "conv4-dense256",
             "Two 5x5 and two 3x3 conv pairs, max-pooling, dropout, Dense 256.",
-            build_seed000,
+            build_conv4_dense256,
             {"epochs": 10, "batch_size": 128, "lr": 1e-3, "val_split": 0.2, "augment": False, "schedule": "constant"},
         ),
         Preset(
-            "seed001",
+            "conv2-dropout",
             "Conv 32 + Conv 64, max-pooling, dropout, Dense 128 (source: 98.86 %).",
-            build_seed001,
+            build_conv2_dropout,
             {"epochs": 12, "batch_size": 32, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
         Preset(
-            "seed002",
+            "conv3",
             "Three 3x3 convs with two max-poolings, Dense 128.",
-            build_seed002,
+            build_conv3,
             {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.2, "augment": False, "schedule": "constant"},
         ),
         Preset(
-            "seed003",
+            "conv2",
             "Two 3x3 convs with max-pooling, Dense 128.",
-            build_seed003,
+            build_conv2,
             {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
         Preset(
-            "seed004",
+            "conv1",
             "The smallest: one conv, max-pooling, Dense 32; 173,738 parameters (source: 98.16 %).",
-            build_seed004,
+            build_conv1,
             {"epochs": 5, "batch_size": 64, "lr": 1e-3, "val_split": 0.0, "augment": False, "schedule": "constant"},
         ),
     ]

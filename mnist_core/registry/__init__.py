@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mnist_core.model.names import current_preset
 from mnist_core.settings import models_dir
 from mnist_core.storage import atomic, locks
 
@@ -68,7 +69,7 @@ class ModelInfo:
 
     @property
     def preset(self) -> str:
-        return self.card.get("preset", "?")
+        return current_preset(self.card.get("preset", "?"))
 
     @property
     def created(self) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_core.data import TRAIN_IMAGES
+from mnist_core.model.names import current_preset
 from mnist_core.settings import runs_dir
 from mnist_core.storage import atomic, locks
 from mnist_core.training import events as run_events
@@ -67,11 +68,11 @@ class Run:
         return (self.status.get("ended") or time.time()) - started
 
     def summary(self) -> str:
-        """``seed004 · 3 epochs · batch 64 · lr 0.001 · 1,000 images``"""
+        """``conv1 · 3 epochs · batch 64 · lr 0.001 · 1,000 images``"""
         c = self.config
         images = f"{c.get('limit') or TRAIN_IMAGES:,} images" + (" + my samples" if c.get("include_samples") else "")
         start = f" · from {c['init_from']}" if c.get("init_from") else ""
-        return f"{c.get('preset')} · {c.get('epochs')} epochs · batch {c.get('batch_size')} · lr {c.get('lr', 0):g} · {images}{start}"
+        return f"{current_preset(c.get('preset', '?'))} · {c.get('epochs')} epochs · batch {c.get('batch_size')} · lr {c.get('lr', 0):g} · {images}{start}"
 
     @property
     def cancel_requested(self) -> bool:

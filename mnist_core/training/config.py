@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 
 from mnist_core.data import TRAIN_IMAGES
 from mnist_core.model import architectures
+from mnist_core.model.names import current_preset
 
 LIMITS = {"epochs": (1, 200), "batch_size": (8, 4096), "lr": (1e-6, 1.0), "val_split": (0.0, 0.5), "label_smoothing": (0.0, 0.5), "augment_fade": (0.0, 1.0)}  # fmt: skip
 LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "lr": "Learning rate", "val_split": "Validation split", "label_smoothing": "Label smoothing", "augment_fade": "Augmentation fade-out"}  # fmt: skip
@@ -49,9 +50,13 @@ class TrainConfig:
     augment_fade: float = 0.0  # augmentation fades out over this last share of the run (0: augmented to the end)
     recipe: str | None = None  # the recipe (architectures.RECIPES) these settings started from, if any
 
+    def __post_init__(self) -> None:
+        self.preset = current_preset(self.preset)  # an old name (a card's, a command's) runs as the preset it is now
+
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> TrainConfig:
         """The preset's own defaults, with any setting overridden."""
+        preset = current_preset(preset)
         if preset not in architectures.PRESETS:
             raise ConfigError("preset", f"Unknown preset {preset!r}; choose one of {', '.join(architectures.PRESETS)}.")
         values = {**architectures.PRESETS[preset].defaults, **{k: v for k, v in overrides.items() if v is not None}}

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from mnist_core import formatting, registry, runs
+from mnist_core.model.names import current_preset
 from mnist_core.training import events as run_events
 
 
@@ -70,7 +71,7 @@ HISTORY_COLUMNS = ["started", "status", "model", "test accuracy", "recipe", "ima
 
 def _recipe(c: dict) -> str:
     """The settings in one short line: ``studio · 35 ep · batch 128 · lr 0.003 · aug · val 5%``."""
-    parts = [c.get("preset"), f"{c.get('epochs')} ep", f"batch {c.get('batch_size')}", f"lr {c.get('lr', 0):g}"]
+    parts = [current_preset(c.get("preset", "?")), f"{c.get('epochs')} ep", f"batch {c.get('batch_size')}", f"lr {c.get('lr', 0):g}"]
     parts += ["aug"] if c.get("augment") else []
     parts += [f"val {c.get('val_split'):.0%}"] if c.get("val_split") else []
     return " · ".join(str(p) for p in parts)

@@ -23,7 +23,7 @@ def test_app_starts_with_broken_versions_beside_a_good_one(tiny_registry):
     assert not at.exception
     picker = at.sidebar.selectbox(key="model_name")
     assert len(picker.options) == 1  # broken versions are not offered
-    assert re.match(r"tiny · \d+\.\d+% · seed004$", picker.options[0])
+    assert re.match(r"tiny · \d+\.\d+% · conv1$", picker.options[0])
     assert any("The active model" in c.value for c in at.sidebar.caption)
     assert picker.value == "tiny"
 
@@ -52,7 +52,7 @@ def test_a_run_queued_before_a_restart_starts_when_the_app_does(tiny_registry):
 
     root = runs_dir()
     (root / "20260101-120000-abcd").mkdir(parents=True)
-    config = training.TrainConfig.for_preset("seed004", epochs=1, limit=500, name="queued-before")
+    config = training.TrainConfig.for_preset("conv1", epochs=1, limit=500, name="queued-before")
     (root / "20260101-120000-abcd" / runs.CONFIG).write_text(json.dumps(config.to_dict()))
     (root / "20260101-120000-abcd" / runs.STATUS).write_text(json.dumps({"state": runs.QUEUED, "created": time.time()}))
     (root / runs.QUEUE_FILE).write_text('["20260101-120000-abcd"]')

@@ -89,7 +89,7 @@ def test_train_controls_fill_in_a_finetune_of_the_active_model(tiny_registry):
     at.button(key="train_finetune").click().run()
     assert not at.exception
     s = at.session_state
-    assert (s["train_preset"], s["train_init_from"], s["train_samples"], s["train_lr"]) == ("seed004", "tiny", True, 1e-4)
+    assert (s["train_preset"], s["train_init_from"], s["train_samples"], s["train_lr"]) == ("conv1", "tiny", True, 1e-4)
     assert s["train_name"].startswith("tiny-mine-")
     assert at.json[0].value == '{"include_samples": true, "init_from": "tiny", "schedule": "constant"}'
     assert any("Fine-tuning **tiny**" in i.value for i in at.info)

@@ -51,7 +51,7 @@ def write_run(state: str, name: str, events: list[dict] = (), pid: int | None = 
     run_id = f"20250101-1200{len(runs.list_runs()):02d}-abcd"
     folder = runs_dir() / run_id
     folder.mkdir(parents=True)
-    config = training.TrainConfig.for_preset("seed004", epochs=3, limit=1000, name=name)
+    config = training.TrainConfig.for_preset("conv1", epochs=3, limit=1000, name=name)
     (folder / runs.CONFIG).write_text(json.dumps(config.to_dict()))
     now = time.time()
     if pid is not None:
@@ -101,11 +101,11 @@ def test_choosing_an_architecture_fills_in_its_settings_and_a_name(tiny_registry
     at = open_page()
     studio = f"{architectures.build('studio').count_params():,} parameters"  # the default preset, counted here
     assert any(studio in c for c in texts(at.caption))
-    at.selectbox(key="train_preset").set_value("seed004")
+    at.selectbox(key="train_preset").set_value("conv1")
     run(at)
     assert (at.number_input(key="train_epochs").value, at.number_input(key="train_batch").value) == (5, 64)
     assert at.number_input(key="train_lr").value == pytest.approx(1e-3) and not at.toggle(key="train_aug").value
-    assert at.text_input(key="train_name").value.startswith("seed004-")
+    assert at.text_input(key="train_name").value.startswith("conv1-")
     assert any("173,738 parameters" in c for c in texts(at.caption))
 
 
@@ -129,7 +129,7 @@ def test_a_running_run_shows_progress_curves_and_can_be_cancelled(tiny_registry,
 def test_a_start_while_a_run_goes_is_queued_and_the_queue_can_be_edited(tiny_registry, live_process):
     write_run("running", "in-progress", [START], pid=live_process.pid)
     at = open_page()
-    at.selectbox(key="train_preset").set_value("seed004")
+    at.selectbox(key="train_preset").set_value("conv1")
     run(at)
     for name in ("later-a", "later-b"):
         at.text_input(key="train_name").set_value(name)
@@ -220,7 +220,7 @@ def test_a_run_left_running_by_a_dead_process_is_shown_interrupted(tiny_registry
 
 def test_a_tiny_run_started_from_the_page_registers_a_model_the_sidebar_offers(tiny_registry):
     at = open_page()
-    at.selectbox(key="train_preset").set_value("seed004")
+    at.selectbox(key="train_preset").set_value("conv1")
     run(at)
     at.number_input(key="train_epochs").set_value(1)
     at.toggle(key="train_all").set_value(False)

@@ -35,11 +35,11 @@ def train_server(tiny_registry_template, tmp_path_factory):
 def set_up_tiny_run(page, name: str) -> None:
     batch = page.get_by_label("Batch size", exact=True)
 
-    def pick_seed004() -> None:
+    def pick_conv1() -> None:
         page.get_by_label("Architecture").click()
-        page.get_by_role("option", name="seed004").click()
+        page.get_by_role("option", name="conv1").click()
 
-    settle(page, pick_seed004, lambda: page.get_by_text("173,738 parameters.").count() > 0 and batch.input_value() == "64", "the preset")
+    settle(page, pick_conv1, lambda: page.get_by_text("173,738 parameters.").count() > 0 and batch.input_value() == "64", "the preset")
     use_a_subset(page)
     fill_number(page, "Training images (the first N)", 1000)
     fill_number(page, "Epochs", 1)
@@ -96,7 +96,7 @@ def test_a_tiny_run_started_from_the_page_shows_progress_finishes_and_appears_in
 
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox")
     picker.click()
-    expect(page.get_by_role("option", name=re.compile(r"^e2e-run · \d+\.\d+% · seed004"))).to_be_visible(timeout=SLOW)
+    expect(page.get_by_role("option", name=re.compile(r"^e2e-run · \d+\.\d+% · conv1"))).to_be_visible(timeout=SLOW)
     page.keyboard.press("Escape")
 
     page.get_by_role("button", name="Open in Analysis").first.click()  # the link to the model

@@ -37,7 +37,7 @@ def churn(tag: str, n: int) -> None:
 
 def queue(tag: str, n: int) -> None:
     for i in range(n):
-        config = training.TrainConfig.for_preset("seed004", epochs=1, limit=300, val_split=0.0, name=f"{tag}-run-{i}")
+        config = training.TrainConfig.for_preset("conv1", epochs=1, limit=300, val_split=0.0, name=f"{tag}-run-{i}")
         runs.start(config)
     deadline = time.time() + 600
     while time.time() < deadline:
