@@ -136,7 +136,7 @@ def main() -> None:
         }
         assert same, (cli_cards[0]["config"], page_cards[0]["config"])
         cli, page_ = summary(cli_cards), summary(page_cards)
-        images = cli_cards[0]["data"]["train_samples"]
+        images = cli_cards[0]["data"].get("train_images", cli_cards[0]["data"].get("train_samples"))
         print(f"\n{PRESET}, {images} training images x {args.epochs} epochs, {args.pairs} runs each (median seconds)")
         print("| started from | epoch 1 (s) | later epochs (s) | images/s, later epochs | wall, start to registered (s) |")
         print("|---|---|---|---|---|")

@@ -83,9 +83,7 @@ def cmd_train(args) -> int:
                 bar.reset(total=event.total_steps)
             case run_events.Batch():
                 bar.n = event.global_step
-                bar.set_postfix(
-                    epoch=event.epoch, loss=f"{event.loss:.4f}", acc=f"{event.accuracy:.4f}", sps=f"{event.samples_per_sec:.0f}"
-                )
+                bar.set_postfix(epoch=event.epoch, loss=f"{event.loss:.4f}", acc=f"{event.accuracy:.4f}", ips=f"{event.images_per_sec:.0f}")
                 bar.refresh()
             case run_events.Epoch():
                 val = f", val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""

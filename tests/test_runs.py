@@ -298,9 +298,9 @@ def test_the_time_left_counts_from_the_first_batch_not_from_the_graph_being_buil
 
     now = time.time()
     events = [
-        run_events.Start(total_steps=1000, steps_per_epoch=100, epochs=10, train_samples=12800, time=now - 11),
-        run_events.Batch(epoch=1, step=10, global_step=10, loss=2.0, accuracy=0.2, samples_per_sec=1280, time=now - 1),
-        run_events.Batch(epoch=1, step=20, global_step=20, loss=1.5, accuracy=0.4, samples_per_sec=1280, time=now),
+        run_events.Start(total_steps=1000, steps_per_epoch=100, epochs=10, train_images=12800, time=now - 11),
+        run_events.Batch(epoch=1, step=10, global_step=10, loss=2.0, accuracy=0.2, images_per_sec=1280, time=now - 1),
+        run_events.Batch(epoch=1, step=20, global_step=20, loss=1.5, accuracy=0.4, images_per_sec=1280, time=now),
     ]
     (tmp_path / run_events.PROGRESS).write_text("".join(e.to_json() + "\n" for e in events))
     progress = run_events.progress(tmp_path)

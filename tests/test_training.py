@@ -51,11 +51,11 @@ def test_training_512_samples_emits_progress_events(mnist):
     kinds = [e.KIND for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end" and "epoch" in kinds
     start = events[0]
-    assert start.train_samples == 384 and start.val_samples == 128
+    assert start.train_images == 384 and start.val_images == 128
     assert start.total_steps == 12  # ceil(384 / 32)
     batches = [e for e in events if isinstance(e, run_events.Batch)]
     assert batches and batches[-1].global_step == 12
-    assert all(np.isfinite(b.loss) and b.samples_per_sec > 0 for b in batches)
+    assert all(np.isfinite(b.loss) and b.images_per_sec > 0 for b in batches)
     epoch = next(e for e in events if isinstance(e, run_events.Epoch))
     assert None not in (epoch.loss, epoch.accuracy, epoch.val_loss, epoch.val_accuracy)
     assert run_events.Event.from_json(epoch.to_json()) == epoch  # what the child writes, the page reads back
@@ -277,3 +277,11 @@ def test_augmentation_fades_out_over_the_last_steps_of_a_run():
     ]
     assert share[0] == share[1] == 1.0  # before the fade: every image augmented
     assert 0.2 < share[2] < 0.8 and share[3] < 0.2 and share[4] == 0.0  # then fewer, and none at the end
+
+
+def test_a_run_written_before_the_fields_said_images_still_reads():
+    start = run_events.Event.from_json('{"type": "start", "total_steps": 4, "steps_per_epoch": 2, "epochs": 2, "train_samples": 900}')
+    batch = run_events.Event.from_json(
+        '{"type": "batch", "epoch": 1, "step": 1, "global_step": 1, "loss": 1.0, "accuracy": 0.5, "samples_per_sec": 1200.0}'
+    )
+    assert start.train_images == 900 and batch.images_per_sec == 1200.0

@@ -85,7 +85,7 @@ class ProgressCallback(keras.callbacks.Callback):
                     global_step=self.epoch * self.steps_per_epoch + batch + 1,
                     loss=float(logs.get("loss", float("nan"))),
                     accuracy=float(logs.get("accuracy", float("nan"))),
-                    samples_per_sec=rate,
+                    images_per_sec=rate,
                 )
             )
             self.last_time, self.last_step = now, batch + 1

@@ -45,7 +45,7 @@ def provenance(config, result, samples_file: str) -> dict:
             "by_label": {str(d): int(n) for d, n in enumerate(np.bincount(y_user, minlength=10)) if n},
             "repeats_per_epoch": result.sample_repeats,
             "share_of_epoch": round(
-                len(y_user) * result.sample_repeats / max(result.train_samples + len(y_user) * result.sample_repeats, 1), 4
+                len(y_user) * result.sample_repeats / max(result.train_images + len(y_user) * result.sample_repeats, 1), 4
             ),
             "file": samples_file,
         }

@@ -13,9 +13,14 @@ from mnist_core.model import architectures
 STARTUP_SECONDS = 15.0  # around the fit, for a preset no card has timed whole: TensorFlow, MNIST, evaluate, save
 
 
+def _images(data: dict) -> int | None:
+    """The images a card's run trained on (``train_samples`` in cards written before it was ``train_images``)."""
+    return data.get("train_images", data.get("train_samples"))
+
+
 def _seconds_per_image(card: dict) -> float | None:
     """One card's measured seconds per MNIST training image per epoch (validation included)."""
-    epochs, images = card.get("epoch_seconds") or [], (card.get("data") or {}).get("train_samples")
+    epochs, images = card.get("epoch_seconds") or [], _images(card.get("data") or {})
     if not epochs or not images:
         return None
     return sum(epochs) / (len(epochs) * images)

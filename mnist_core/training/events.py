@@ -20,6 +20,8 @@ from typing import ClassVar
 from mnist_core import formatting
 
 PROGRESS = "progress.jsonl"
+# fields named differently in runs written earlier: the images a run trains on, and how fast
+RENAMED = {"train_samples": "train_images", "val_samples": "val_images", "samples_per_sec": "images_per_sec"}
 
 
 @dataclass(kw_only=True)
@@ -36,6 +38,7 @@ class Event:
         data = json.loads(line)
         cls = KINDS.get(data.pop("type", None), Event)
         known = {f.name for f in dataclasses.fields(cls)}
+        data = {RENAMED.get(k, k): v for k, v in data.items()}  # a run written before the fields were renamed
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def stamped(self) -> Event:
@@ -53,8 +56,8 @@ class Start(Event):
     total_steps: int
     steps_per_epoch: int
     epochs: int
-    train_samples: int
-    val_samples: int = 0
+    train_images: int
+    val_images: int = 0
     user_samples: int = 0
     non_digits: int = 0
     sample_repeats: int = 0
@@ -68,7 +71,7 @@ class Batch(Event):
     global_step: int
     loss: float
     accuracy: float
-    samples_per_sec: float
+    images_per_sec: float
 
 
 @dataclass(kw_only=True)
@@ -134,8 +137,8 @@ class Progress:
     step: int = 0
     epoch: int = 0
     epochs: int = 0
-    train_samples: int = 0
-    samples_per_sec: float | None = None
+    train_images: int = 0
+    images_per_sec: float | None = None
     batch_loss: float | None = None
     batch_accuracy: float | None = None
     eta_seconds: float | None = None
@@ -155,7 +158,7 @@ class Progress:
     def metrics(self) -> list[tuple[str, str, list[float] | None]]:
         """(label, value, sparkline) for the live run's figures; "-" until the first batch. The batch loss has its curve."""
         values = [
-            f"{self.epoch} / {self.epochs}", f"{self.samples_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
+            f"{self.epoch} / {self.epochs}", f"{self.images_per_sec or 0:,.0f}", f"{self.batch_loss or 0:.4f}", f"{self.batch_accuracy or 0:.2%}",
         ]  # fmt: skip
         labels = ["Epoch", "Samples / s", "Running batch loss", "Batch accuracy"]
         losses = [b["loss"] for b in self.batch_losses]
@@ -203,10 +206,10 @@ def progress(folder: Path, max_points: int = 300) -> Progress:
         match event:
             case Start():
                 p.phase, started_at = "training", event.time
-                p.total_steps, p.epochs, p.train_samples = event.total_steps, event.epochs, event.train_samples
+                p.total_steps, p.epochs, p.train_images = event.total_steps, event.epochs, event.train_images
             case Batch():
                 p.step, p.epoch = event.global_step, event.epoch
-                p.samples_per_sec, p.batch_loss, p.batch_accuracy = event.samples_per_sec, event.loss, event.accuracy
+                p.images_per_sec, p.batch_loss, p.batch_accuracy = event.images_per_sec, event.loss, event.accuracy
                 p.batch_losses.append({"step": event.global_step, "loss": event.loss})
                 # the rate since the first batch, not since Start: the first batch waits for the graph to be
                 # built (seconds), and counting that made the early estimates far too long

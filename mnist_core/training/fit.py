@@ -49,7 +49,7 @@ class TrainResult:
     stopped: bool
     seconds: float
     epoch_seconds: list[float] = field(default_factory=list)
-    train_samples: int = 0  # MNIST training images
+    train_images: int = 0  # MNIST training images
     user_samples: tuple[np.ndarray, np.ndarray] | None = None  # the user's samples mixed in (x, y), once each
     sample_repeats: int = 0  # how often each of them appeared per epoch
     val: tuple[np.ndarray, np.ndarray] | None = None  # the held-out MNIST images (calibration fits on them)
@@ -165,8 +165,8 @@ def train(
         callbacks.append(keep)
     on_event(
         run_events.Start(
-            total_steps=total_steps, steps_per_epoch=steps_per_epoch, epochs=config.epochs, train_samples=len(ts.x),
-            val_samples=0 if ts.val is None else len(ts.val[0]), user_samples=0 if ts.user is None else len(ts.user[0]),
+            total_steps=total_steps, steps_per_epoch=steps_per_epoch, epochs=config.epochs, train_images=len(ts.x),
+            val_images=0 if ts.val is None else len(ts.val[0]), user_samples=0 if ts.user is None else len(ts.user[0]),
             non_digits=ts.marks, sample_repeats=ts.repeats,
         )
     )  # fmt: skip
@@ -178,6 +178,6 @@ def train(
     on_event(run_events.End(stopped=progress.stopped, seconds=seconds))
     return TrainResult(
         model=model, history={k: [float(v) for v in values] for k, values in history.history.items()}, stopped=progress.stopped,
-        seconds=seconds, epoch_seconds=progress.epoch_seconds, train_samples=ts.mnist_images, user_samples=ts.user,
+        seconds=seconds, epoch_seconds=progress.epoch_seconds, train_images=ts.mnist_images, user_samples=ts.user,
         sample_repeats=ts.repeats, val=ts.val, replicas=int(strategy.num_replicas_in_sync),
     )  # fmt: skip

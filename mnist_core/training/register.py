@@ -101,7 +101,7 @@ def _card(config: TrainConfig, name: str, dataset, result, ev, me) -> dict:
         "created": registry.now_iso(),
         "config": {**config.to_dict(), "name": name},
         "parameters": int(result.model.count_params()),
-        "data": {"source": dataset.source, "fingerprint": dataset.fingerprint, "note": dataset.note, "train_samples": result.train_samples},
+        "data": {"source": dataset.source, "fingerprint": dataset.fingerprint, "note": dataset.note, "train_images": result.train_images},
         **provenance(config, result, SAMPLES_FILE),
         "versions": versions(),
         "reproduce": reproduce_command(config, name),
