@@ -109,7 +109,7 @@ def test_crash_in_the_middle_of_a_save_leaves_nothing_half_written(registry_root
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(registry, "write_json_atomic", crash)  # the model file is written, the card fails
+    monkeypatch.setattr(registry.atomic, "write_json", crash)  # the model file is written, the card fails
     with pytest.raises(RegistryError, match=r"Could not save model 'half' \(No space left on device\); nothing was changed"):
         save_tiny("half", registry_root)
     assert [m.name for m in registry.list_models()] == ["keep"]

@@ -110,9 +110,6 @@ def now_iso() -> str:
 # ---------------------------------------------------------------- atomic writes
 
 
-write_json_atomic, write_text_atomic = atomic.write_json, atomic.write_text  # the names the rest of the code uses
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -206,7 +203,7 @@ def set_active(name: str, root: Path | None = None) -> None:
         info = get(name, root)
         if info.broken:
             raise RegistryError(f"Model {name!r} cannot be made active: {info.broken}.")
-        write_text_atomic(root / ACTIVE_FILE, name + "\n")
+        atomic.write_text(root / ACTIVE_FILE, name + "\n")
 
 
 def delete(name: str, root: Path | None = None) -> None:
@@ -260,7 +257,7 @@ def _save_into(final: Path, model, card: dict, extra_files: dict[str, bytes] | N
         bare = type(model).from_config(model.get_config())  # uncompiled: no optimizer state
         bare.set_weights(model.get_weights())
         bare.save(tmp / MODEL_FILE)
-        write_json_atomic(tmp / CARD_FILE, {"name": name, **card})
+        atomic.write_json(tmp / CARD_FILE, {"name": name, **card})
         for fname, blob in (extra_files or {}).items():
             (tmp / fname).write_bytes(blob)
         os.rename(tmp, final)
@@ -277,7 +274,7 @@ def update_card(name: str, changes: dict, root: Path | None = None) -> dict:
         info = get(name, root)
         card = {**info.card, **changes}
         try:
-            write_json_atomic(info.path / CARD_FILE, card)
+            atomic.write_json(info.path / CARD_FILE, card)
         except OSError as exc:
             raise RegistryError(f"Could not update the card of {name!r} ({exc.strerror or exc}); the old card is intact.") from exc
     return card

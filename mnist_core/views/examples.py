@@ -43,7 +43,7 @@ def list_examples(folder: Path = EXAMPLES_DIR) -> list[ExampleImage]:
 def write_examples(folder: Path = EXAMPLES_DIR, seed: int = 0) -> list[ExampleImage]:
     """Make the example photos from the MNIST test set and write them with their manifest."""
     from mnist_core.data import load_dataset, synthetic
-    from mnist_core.registry import write_json_atomic
+    from mnist_core.storage.atomic import write_json
 
     dataset = load_dataset()
     made = synthetic.examples(dataset.x_test, dataset.y_test, seed=seed)
@@ -53,7 +53,7 @@ def write_examples(folder: Path = EXAMPLES_DIR, seed: int = 0) -> list[ExampleIm
         name = re.sub(r"[^a-z0-9]+", "-", example.title.lower()).strip("-") + ".jpg"
         example.image.convert("RGB").save(folder / name, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         manifest.append({"title": example.title, "file": name, "number": example.number})
-    write_json_atomic(folder / MANIFEST, manifest)
+    write_json(folder / MANIFEST, manifest)
     return list_examples(folder)
 
 

@@ -26,9 +26,10 @@ if os.environ.get("MNIST_FAULT_BATCH_SLEEP"):
 
 if os.environ.get("MNIST_FAULT_PAUSE_SAVE"):
     from mnist_core import registry
+    from mnist_core.storage import atomic
 
     _marker = Path(os.environ["MNIST_FAULT_PAUSE_SAVE"])
-    _write_json = registry.write_json_atomic
+    _write_json = atomic.write_json
 
     def _pausing_write(path, data):
         _write_json(path, data)
@@ -36,7 +37,7 @@ if os.environ.get("MNIST_FAULT_PAUSE_SAVE"):
             _marker.write_text(str(os.getpid()))
             time.sleep(600)
 
-    registry.write_json_atomic = _pausing_write
+    atomic.write_json = _pausing_write
 
 if os.environ.get("MNIST_FAULT_KILL_AT_BATCH"):
     from kill_points import kill_at_batch
