@@ -15,12 +15,10 @@ from pathlib import Path
 
 from mnist_core import registry
 from mnist_core.runs import supervisor as run_supervisor
-from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the CLI use, in one place)
+from mnist_core.runs.state import (
     CANCEL,
     CANCELLED,
     CONFIG,
-    EXIT_CANCELLED,
-    EXIT_FAILED,
     FAILED,
     HEARTBEAT,
     INTERRUPTED,
@@ -28,7 +26,6 @@ from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the 
     PROGRESS,
     QUEUE_FILE,
     QUEUED,
-    RUN_ID_RE,
     RUNNING,
     STATUS,
     SUCCEEDED,
@@ -48,6 +45,38 @@ from mnist_core.runs.state import (  # noqa: F401  (the names the pages and the 
 from mnist_core.runs.supervisor import tick
 from mnist_core.storage import atomic
 from mnist_core.training import events as run_events
+
+__all__ = [  # the names the pages and the CLI use, in one place
+    "CANCEL",
+    "CANCELLED",
+    "CONFIG",
+    "FAILED",
+    "HEARTBEAT",
+    "INTERRUPTED",
+    "LOG",
+    "PROGRESS",
+    "QUEUED",
+    "QUEUE_FILE",
+    "RUNNING",
+    "STATUS",
+    "SUCCEEDED",
+    "TERMINAL",
+    "TRAIN_IMAGES",
+    "Run",
+    "RunError",
+    "cancel",
+    "config_errors",
+    "current",
+    "get_run",
+    "list_runs",
+    "move",
+    "progress",
+    "queue",
+    "refresh",
+    "start",
+    "tick",
+    "wait",
+]
 
 # ---------------------------------------------------------------- the form's checks
 
@@ -102,7 +131,7 @@ def cancel(run_id: str, runs: Path | None = None) -> Run:
             update_status(run.path, state=CANCELLED, ended=time.time(), reason="Removed from the queue before it started.")
             atomic.write_json(root / QUEUE_FILE, [i for i in read_json(root / QUEUE_FILE, []) if i != run_id])
         elif run.state == RUNNING and not run.cancel_requested:
-            registry.write_text_atomic(run.path / CANCEL, f"{time.time()}\n")
+            atomic.write_text(run.path / CANCEL, f"{time.time()}\n")
     run_supervisor.wake()
     return get_run(run_id, root)
 
