@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import predictor_for
+from app_pages.tile_grid import tile_grid
 from mnist_core import evaluation, figures, formatting, registry
 from mnist_core.data import load_dataset
 
@@ -30,14 +31,12 @@ def inspect(info: registry.ModelInfo, ev: evaluation.Evaluation, i: int) -> None
 
 def tiles(images, indices, captions, open_one=None, size: int = 84) -> None:
     """A wrapping grid of digits; with ``open_one``, each caption is a button that opens its digit."""
-    with st.container(horizontal=True, gap="small"):
-        for i, caption in zip(indices, captions, strict=True):
-            with st.container(width=size + 20, gap=None, horizontal_alignment="center"):
-                st.image(figures.upscale(images[i], 3 if size > 56 else 2), width=size)
-                if open_one is None:
-                    st.caption(caption, text_alignment="center")
-                elif st.button(caption, key=f"open-{i}", type="tertiary"):
-                    open_one(int(i))
+    for _, (i, caption) in tile_grid(zip(indices, captions, strict=True), size + 20):
+        st.image(figures.upscale(images[i], 3 if size > 56 else 2), width=size)
+        if open_one is None:
+            st.caption(caption, text_alignment="center")
+        elif st.button(caption, key=f"open-{i}", type="tertiary"):
+            open_one(int(i))
 
 
 def pager(key: str, indices, signature) -> evaluation.Page:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import predictor_for
+from app_pages.tile_grid import tile_grid
 from mnist_core import registry
 from mnist_core.data import TRAIN_IMAGES
 
@@ -98,13 +99,11 @@ def digit_tiles(readings, source: str, key: str, model_name: str | None = None) 
     from mnist_core.figures import upscale
     from mnist_core.formatting import confidence
 
-    with st.container(horizontal=True, gap="small"):
-        for i, r in enumerate(readings):
-            with st.container(width=DIGIT_PX + 8, gap=None, key=f"{key}-tile-{i}"):
-                st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
-                lines = [f"**{d}** · {confidence(p)}" if k == 0 else f"{d} · {confidence(p)}" for k, (d, p) in enumerate(r.top3)]
-                st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
-                sample_popover(r, source, key=f"{key}-{i}", model_name=model_name)
+    for i, r in tile_grid(readings, DIGIT_PX + 8, key=key):
+        st.image(upscale(r.image, DIGIT_PX // 28), clamp=True, output_format="PNG")
+        lines = [f"**{d}** · {confidence(p)}" if k == 0 else f"{d} · {confidence(p)}" for k, (d, p) in enumerate(r.top3)]
+        st.caption("  \n".join(lines if r.is_digit else ["**not a digit**", *lines[:1]]))
+        sample_popover(r, source, key=f"{key}-{i}", model_name=model_name)
 
 
 def training_sample_controls() -> None:

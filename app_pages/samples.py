@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.common import predictor
 from app_pages.sample_widgets import sample_store
+from app_pages.tile_grid import tile_grid
 from mnist_core import evaluation
 from mnist_core.figures import upscale
 from mnist_core.samples import SamplesError
@@ -42,32 +43,31 @@ def import_upload(store) -> None:
 
 
 def tile(store, sample, read_as: int | None) -> None:
-    with st.container(width=TILE_PX + 34, gap=None, border=True, key=f"tile-{sample.id}"):
-        st.image(upscale(sample.image, TILE_PX // 28), output_format="PNG")
-        if read_as is None:
-            st.caption(f"#{sample.id} · {sample.source}")
-        else:
-            st.caption(f"#{sample.id} · :{'green' if read_as == sample.label else 'red'}[read {read_as}]")
-        S.setdefault(f"label-{sample.id}", sample.label)
-        with st.container(horizontal=True, gap=None, vertical_alignment="center"):
-            st.selectbox(
-                "Label",
-                range(10),
-                key=f"label-{sample.id}",
-                label_visibility="collapsed",
-                on_change=relabel,
-                args=(store, sample.id),
-                width=66,
-            )
-            st.button(
-                "",
-                key=f"del-{sample.id}",
-                icon=":material/delete:",
-                on_click=delete,
-                args=(store, sample.id),
-                type="tertiary",
-                help=f"Delete sample {sample.id}",
-            )
+    st.image(upscale(sample.image, TILE_PX // 28), output_format="PNG")
+    if read_as is None:
+        st.caption(f"#{sample.id} · {sample.source}")
+    else:
+        st.caption(f"#{sample.id} · :{'green' if read_as == sample.label else 'red'}[read {read_as}]")
+    S.setdefault(f"label-{sample.id}", sample.label)
+    with st.container(horizontal=True, gap=None, vertical_alignment="center"):
+        st.selectbox(
+            "Label",
+            range(10),
+            key=f"label-{sample.id}",
+            label_visibility="collapsed",
+            on_change=relabel,
+            args=(store, sample.id),
+            width=66,
+        )
+        st.button(
+            "",
+            key=f"del-{sample.id}",
+            icon=":material/delete:",
+            on_click=delete,
+            args=(store, sample.id),
+            type="tertiary",
+            help=f"Delete sample {sample.id}",
+        )
 
 
 def gallery(store, total: int) -> None:
@@ -90,9 +90,8 @@ def gallery(store, total: int) -> None:
         right = int((ev.y_pred == ev.y_true).sum())
         st.metric(f"{model.name} reads these right", f"{ev.accuracy:.0%}", help=f"{right} of {len(chosen)}", width="content")
     page = evaluation.paginate(np.arange(len(chosen)), S.get("samples_page", 1), per_page=30)
-    with st.container(horizontal=True, gap="small"):
-        for i in page.indices:
-            tile(store, chosen[i], read_as[i])
+    for _, i in tile_grid(page.indices, TILE_PX + 34, border=True):
+        tile(store, chosen[i], read_as[i])
     if page.pages > 1:
         st.number_input(f"Page (of {page.pages}; {page.describe()})", 1, page.pages, key="samples_page", width=220)
 

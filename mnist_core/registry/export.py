@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from mnist_core import registry
-from mnist_core.preprocess import normalise
+from mnist_core.preprocess.normalize import BOX, CENTRE, INK_LEVEL, SIDE
 from mnist_core.storage import atomic
 
 FORMATS = {"keras": ".keras", "savedmodel": "", "tflite": ".tflite"}
@@ -25,7 +25,7 @@ def input_contract() -> dict:
     """What the exported model expects and returns, in the terms of ``mnist_core.preprocess``."""
     return {
         "input": {
-            "shape": [None, normalise.SIDE, normalise.SIDE, 1],
+            "shape": [None, SIDE, SIDE, 1],
             "dtype": "float32",
             "range": [0.0, 1.0],
             "ink": "high: 1.0 is ink, 0.0 is paper (white digit on black, as in MNIST)",
@@ -40,9 +40,9 @@ def input_contract() -> dict:
             "decode the image (EXIF orientation applied; any alpha composited on white)",
             "grey, then ink high: dark ink on light paper is inverted; a canvas's ink is its alpha",
             "separate the paper from the ink (local threshold), split the marks into digits left to right",
-            f"crop each digit to its ink (level > {normalise.INK_LEVEL} of its peak)",
-            f"scale it to fit a {normalise.BOX}x{normalise.BOX} box, keeping its aspect ratio",
-            f"place it in {normalise.SIDE}x{normalise.SIDE} with its centre of mass at ({normalise.CENTRE}, {normalise.CENTRE})",
+            f"crop each digit to its ink (level > {INK_LEVEL} of its peak)",
+            f"scale it to fit a {BOX}x{BOX} box, keeping its aspect ratio",
+            f"place it in {SIDE}x{SIDE} with its centre of mass at ({CENTRE}, {CENTRE})",
         ],
         "reference": "mnist_core.preprocess.from_image / from_canvas (this project)",
     }
