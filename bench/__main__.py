@@ -8,7 +8,7 @@ import sys
 
 GROUPS = {
     "accuracy": ["real_world", "non_digits", "photo_conditions", "robustness", "canvas_real", "finetune"],
-    "latency": ["predict_latency", "draw_latency", "first_visit", "analysis", "export"],
+    "latency": ["predict_latency", "draw_latency", "first_visit", "analysis", "export", "neighbours"],
     "load": ["load", "load_ws", "draw_while_training"],
     "training": ["time_to_accuracy", "train_profile", "train_overhead", "train_page"],
 }

@@ -1,4 +1,4 @@
-"""``python -m mnist_core {data,train,evaluate,calibrate,models,predict,export}``.
+"""``python -m mnist_core {data,train,evaluate,calibrate,models,predict,explain,export}``.
 
 Errors a person can cause print one sentence and exit non-zero, never a traceback.
 """
@@ -184,6 +184,28 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from mnist_core.inference import Predictor, read_file_entry
+
+    predictor = Predictor.load(args.model)
+    bar = tqdm(total=60_000, unit="img", desc="index (once per model)", file=sys.stderr, leave=False)
+    predictor.nearest_training_digits(np.zeros((1, 28, 28), np.float32), k=1, on_progress=lambda d, t: bar.update(d - bar.n))
+    bar.close()
+    entries = [read_file_entry(predictor, Path(f), neighbours=args.k) for f in args.files]
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        for e in entries:
+            print(f"{e['file']}: {'error: ' + e['error'] if e['error'] else e['number'] or '(no digit)'}")
+            for d in e["digits"]:
+                near = " ".join(str(n["label"]) for n in d.get("neighbours", []))
+                print(f"  {d['digit'] if d['is_digit'] else '?'}: nearest training digits {near}")
+    return 0 if any(e["error"] is None for e in entries) else 1
+
+
 def cmd_predict(args) -> int:
     from mnist_core import formatting
     from mnist_core.inference import Predictor, read_file_entry
@@ -274,6 +296,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.add_argument("files", nargs="+")
 
+    n = sub.add_parser("explain", help="like predict, with each digit's nearest MNIST training digits in the model's features")
+    n.add_argument("--model")
+    n.add_argument("--k", type=int, default=8, help="how many neighbours (default 8)")
+    n.add_argument("--json", action="store_true")
+    n.add_argument("files", nargs="+")
+
     x = sub.add_parser("export", help="write a model as .keras, a SavedModel or .tflite, with card.json (its input contract) beside it")
     x.add_argument("name", nargs="?", help="the model (default: the active one)")
     x.add_argument("--format", choices=["keras", "savedmodel", "tflite"], default="keras")
@@ -296,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             "calibrate": cmd_calibrate,
             "models": cmd_models,
             "predict": cmd_predict,
+            "explain": cmd_explain,
             "export": cmd_export,
         }[args.command](args)
     except (DataError, RegistryError, ConfigError, ClusterError) as exc:

@@ -8,6 +8,7 @@ with a fixed input signature: about 1-2 ms a call, where ``model.predict`` costs
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ UNSURE_TOP = 0.7  # below this top probability the reading is flagged as unsure 
 UNSURE_ENTROPY_BITS = 1.0  # ... and likewise above this entropy
 CHUNK = 512  # largest batch handed to the model at once
 SALIENCY_STEPS = 32
+_INDEX_LOCK = threading.Lock()  # one index build per process at a time (across it, a file lock)
 
 
 @dataclass
@@ -124,6 +126,7 @@ class Predictor:
         self.name = name
         self.info = info
         self.warning = warning  # set when the active pointer had to be ignored
+        self.neighbour_index = self.neighbour_features = None  # built on the first nearest_training_digits call
         spec = tf.TensorSpec([None, 28, 28, 1], tf.float32)
         # traced here, once, on one thread: later calls from any thread only run it
         self._predict = tf.function(lambda x: model(x, training=False), input_signature=[spec]).get_concrete_function()
@@ -143,6 +146,26 @@ class Predictor:
             info, warning = registry.active(root)
         model = registry.load_model(info.name, root)
         return cls(model, info.name, info, warning)
+
+    def nearest_training_digits(self, images: np.ndarray, k: int = 8, on_progress=None) -> list[list]:
+        """For each (28, 28) image the model saw, the ``k`` MNIST training digits nearest to it in the model's own
+        feature space (``neighbours.Neighbour``: index, label, distance), nearest first. The first call per model
+        builds or reads the cached index (``on_progress(done, total)`` while it builds)."""
+        from mnist_core import neighbours
+
+        with _INDEX_LOCK:
+            if self.neighbour_index is None:
+                from mnist_core.data import load_dataset
+
+                if self.info is None:
+                    raise ValueError("Nearest training digits need a registered model (its folder holds the index).")
+                data = load_dataset()
+                self.neighbour_features = neighbours.feature_model(self.model)
+                self.neighbour_index = neighbours.load_index(
+                    self.info.path, self.model, data.x_train, data.y_train, data.fingerprint, on_progress
+                )
+        queries = neighbours.features(self.neighbour_features, np.asarray(images, np.float32).reshape(-1, 28, 28, 1))
+        return [self.neighbour_index.nearest(q, k) for q in queries]
 
     def predict_proba(self, batch: np.ndarray) -> np.ndarray:
         """float (n, 28, 28[, 1]) in [0, 1] -> calibrated probabilities (n, 10) float32 (the model card's
@@ -224,8 +247,9 @@ class Predictor:
         return PhotoReading(readings, page)
 
 
-def read_file_entry(predictor: Predictor, path: Path) -> dict:
-    """One file -> the CLI's JSON entry (the README's "Command line"). A bad file gives an error sentence, never an exception."""
+def read_file_entry(predictor: Predictor, path: Path, neighbours: int = 0) -> dict:
+    """One file -> the CLI's JSON entry (the README's "Command line"). A bad file gives an error sentence, never an exception.
+    With ``neighbours`` (``explain``), each digit also lists that many nearest MNIST training digits."""
     path = Path(path)
     entry: dict = {"file": str(path), "digits": [], "number": "", "not_digits": 0, "error": None}
     try:
@@ -257,4 +281,8 @@ def read_file_entry(predictor: Predictor, path: Path) -> dict:
     ]
     entry["number"] = readings.number  # the accepted digits only
     entry["not_digits"] = readings.refused
+    if neighbours and readings:
+        found = predictor.nearest_training_digits(np.stack([r.image for r in readings]), k=neighbours)
+        for digit, near in zip(entry["digits"], found, strict=True):
+            digit["neighbours"] = [{"index": n.index, "label": n.label, "distance": round(n.distance, 6)} for n in near]
     return entry
