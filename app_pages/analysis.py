@@ -15,6 +15,7 @@ from mnist_core.data import DataError
 from mnist_core.model import calibration
 from mnist_core.registry import export
 from mnist_core.training import cards
+from mnist_core.views.metrics import comparison_metrics, headline_metrics
 
 ANY = "any"
 
@@ -69,7 +70,7 @@ def errors_tab(info, ev, x) -> None:
 
 def compare_tab(ev, ev_b, name_a: str, name_b: str, x) -> None:
     comp = evaluation.Comparison(ev, ev_b)
-    metrics(figures.comparison_metrics(comp, name_a, name_b))
+    metrics(comparison_metrics(comp, name_a, name_b))
     with st.expander("Recall per digit"):
         rows = comp.per_class_delta()
         st.dataframe(
@@ -158,7 +159,7 @@ try:
 except (DataError, registry.RegistryError) as exc:
     st.error(str(exc))
     st.stop()
-metrics(figures.headline_metrics(ev, info.card))
+metrics(headline_metrics(ev, info.card))
 downloads(info)
 
 tab_names = ["Errors", "Training curves", "Calibration", "Compare", "Dataset", "My samples"]

@@ -11,7 +11,6 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 from mnist_core import formatting
-from mnist_core.training import cards
 
 SPLITS = ["train", "validation"]
 CELL_PARAM = "cell"  # the confusion matrix's click selection, as named in Streamlit's selection state
@@ -81,31 +80,6 @@ def prediction_grid(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, 
     """``digit_grid`` of the chosen test digits, titled ``true / predicted``, wrong ones in red."""
     titles = [f"{y_true[i]} / {y_pred[i]}" for i in indices]
     return digit_grid(images[indices], titles, np.asarray(y_pred)[indices] != np.asarray(y_true)[indices], cols)
-
-
-# ---------------------------------------------------------------- headline numbers
-
-
-def headline_metrics(ev, card: Mapping) -> list[dict]:
-    """Keyword arguments for one ``st.metric`` each: accuracy, loss, errors, parameters, training time."""
-    params = card.get("parameters")
-    return [
-        {"label": "Test accuracy", "value": f"{ev.accuracy:.2%}"},
-        {"label": "Loss", "value": f"{ev.loss:.4f}", "help": "Mean cross-entropy on the test set"},
-        {"label": f"Errors (of {len(ev.y_true):,})", "value": f"{len(ev.errors):,}"},
-        {"label": "Parameters", "value": "-" if params is None else f"{params:,}"},
-        {"label": "Training time", "value": formatting.duration(cards.run_seconds(card)), "help": cards.WHOLE_RUN},
-    ]
-
-
-def comparison_metrics(comp, name_a: str, name_b: str) -> list[dict]:
-    """Keyword arguments for ``st.metric``: B's accuracy with the delta, errors fixed and introduced, disagreements."""
-    return [
-        {"label": f"{name_b} accuracy", "value": f"{comp.b.accuracy:.2%}", "delta": f"{comp.accuracy_delta * 100:+.2f} points vs {name_a}"},
-        {"label": "Errors fixed", "value": f"{len(comp.fixed):,}", "help": f"Wrong in {name_a}, right in {name_b}"},
-        {"label": "Errors introduced", "value": f"{len(comp.introduced):,}", "help": f"Right in {name_a}, wrong in {name_b}"},
-        {"label": "Disagreements", "value": f"{len(comp.disagreements):,}", "help": "Test digits the two models read differently"},
-    ]
 
 
 # ---------------------------------------------------------------- confusion matrix

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mnist_core import figures, formatting
-from mnist_core.views import softmax_html
+from mnist_core.views import metrics, softmax_html
 
 CONFUSION = np.diag([50, 60, 40, 0, 0, 0, 0, 0, 0, 0])
 CONFUSION[1, 7] = 9  # the worst error: 1 read as 7
@@ -109,7 +109,7 @@ def test_headline_metrics():
 
     probs = np.eye(10, dtype=np.float32)[[1, 2, 3, 3]]
     ev = Evaluation(probs, np.array([1, 2, 3, 4]))
-    values = {m["label"]: m["value"] for m in figures.headline_metrics(ev, {"parameters": 1234567, "training_seconds": 125})}
+    values = {m["label"]: m["value"] for m in metrics.headline_metrics(ev, {"parameters": 1234567, "training_seconds": 125})}
     assert values == {
         "Test accuracy": "75.00%",
         "Loss": f"{ev.loss:.4f}",
@@ -117,7 +117,7 @@ def test_headline_metrics():
         "Parameters": "1,234,567",
         "Training time": "2.1 min",
     }
-    assert figures.headline_metrics(ev, {})[3]["value"] == "-"  # an old card without the number
+    assert metrics.headline_metrics(ev, {})[3]["value"] == "-"  # an old card without the number
 
 
 # ---------------------------------------------------------------- curves and other charts
