@@ -50,7 +50,7 @@ async def draw(page, digit: int, where) -> None:
         await page.mouse.up()
 
 
-async def session(browser, url: str, clock: dict, results: dict) -> None:
+async def one_user(browser, url: str, clock: dict, results: dict) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     page.set_default_timeout(60_000)
@@ -90,7 +90,7 @@ async def main_async(args) -> None:
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            tasks = [asyncio.create_task(session(browser, server.url, clock, results)) for _ in range(args.sessions)]
+            tasks = [asyncio.create_task(one_user(browser, server.url, clock, results)) for _ in range(args.sessions)]
             warmup_end = time.monotonic() + 300
             while results["ready"] + len(results["errors"]) < args.sessions and time.monotonic() < warmup_end:
                 await asyncio.sleep(0.5)
