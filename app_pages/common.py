@@ -100,9 +100,10 @@ def _rerun_when_ready() -> None:
         st.rerun()
 
 
-def predictor_for(info: registry.ModelInfo):
-    """The shared Predictor of a given model (one picked on a page rather than in the sidebar)."""
-    return _predictor(info, wait=True)
+def predictor_for(info: registry.ModelInfo, wait: bool = True):
+    """The shared Predictor of a given model (one picked on a page rather than in the sidebar); with ``wait=False``,
+    None while it is still loading."""
+    return _predictor(info, wait)
 
 
 def no_model_message() -> None:

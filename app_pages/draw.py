@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.common import getting_ready, model_loading, no_model_message, predictor, selected_model
+from app_pages.common import getting_ready, no_model_message, predictor_for, selected_model
 from app_pages.draw_number import draw_number
 from app_pages.pen_canvas import StrokeHistory, pen_canvas
 from app_pages.sample_widgets import sample_controls
@@ -124,12 +124,12 @@ if "draw_mode" not in st.session_state and st.query_params.get("mode") == "numbe
     st.session_state["draw_mode"] = "A number"
 st.title("Draw a number" if st.session_state.get("draw_mode") == "A number" else "Draw a digit")
 st.html(BIG_DIGIT)
-model = predictor(wait=False)
-if model is None and not model_loading():
+if (info := selected_model()) is None:  # listed once a run: the picker's choice, loaded or still loading
     no_model_message()
     st.stop()
+model = predictor_for(info, wait=False)
 with st.container(key="draw-caption"):
-    st.caption(f"Read live by **{selected_model().name}** each time you lift the pen.")
+    st.caption(f"Read live by **{info.name}** each time you lift the pen.")
 mode = st.segmented_control(
     "What you draw", list(MODES), default="A digit", key="draw_mode", label_visibility="collapsed", on_change=_mode_to_url
 )
