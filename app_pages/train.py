@@ -159,8 +159,8 @@ picked = st.dataframe(
     column_order=[c for c in run_results.HISTORY_COLUMNS if c != "reason"],  # a run's reason is in its details, below
     column_config={
         "started": st.column_config.TextColumn(width=115), "status": st.column_config.TextColumn(width=80),
-        "model": st.column_config.TextColumn(), "test accuracy": st.column_config.TextColumn("accuracy", width=72),
-        "recipe": st.column_config.TextColumn(), "images": st.column_config.TextColumn(width=62),
+        "model": st.column_config.TextColumn(width=205), "test accuracy": st.column_config.TextColumn("accuracy", width=72),
+        "recipe": st.column_config.TextColumn(width=180), "images": st.column_config.TextColumn(width=62),
         "duration": st.column_config.TextColumn(width=64),
     },
 )  # fmt: skip

@@ -113,7 +113,7 @@ def learning_curves_chart(frame: pd.DataFrame, height: int = 300) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=30))
         .encode(
-            x=alt.X("minutes:Q", title="Minutes since Start"),
+            x=alt.X("minutes:Q", title="Minutes since Start", axis=alt.Axis(format=".1f")),
             y=alt.Y("accuracy:Q", title="Validation accuracy", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%")),
             color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
             tooltip=["run:N", "epoch:Q", alt.Tooltip("minutes:Q", format=".1f"), alt.Tooltip("accuracy:Q", format=".2%"), "on:N"],
